@@ -1,0 +1,54 @@
+# Two commands on a fresh Debian 12 machine:  make run  |  make test
+SHELL := /bin/bash
+PORT ?= 8000
+DB_PORT ?= 54329
+DB_DIR ?= var/pgdata
+DB_NAME ?= monitoring
+VENV := .venv
+PY := $(VENV)/bin/python
+DATABASE_URL ?= postgresql://postgres@127.0.0.1:$(DB_PORT)/$(DB_NAME)
+export DATABASE_URL
+
+.PHONY: help setup system venv db-start db-stop migrate run test lint superuser clean-db
+
+help:
+	@echo "make run    set up everything, start TimescaleDB under $(DB_DIR), migrate, serve on 127.0.0.1:$(PORT)"
+	@echo "make test   set up everything, run the whole suite against a throwaway TimescaleDB"
+	@echo "make lint   ruff"
+	@echo "make db-stop  stop the local database of 'make run'"
+
+setup: system venv
+
+system:
+	@bash scripts/setup-system.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+db-start: system
+	@bash scripts/db.sh start $(DB_DIR) $(DB_PORT) $(DB_NAME)
+
+db-stop:
+	@bash scripts/db.sh stop $(DB_DIR)
+
+migrate: venv db-start
+	@$(VENV)/bin/flask --app wsgi db upgrade 2>&1 | grep -v "^INFO  \[alembic.runtime.migration\] \(Context\|Will assume\)" || true
+	@$(VENV)/bin/flask --app wsgi db current 2>/dev/null | tail -n1 | grep -q head || { echo "migration failed" >&2; exit 1; }
+
+run: setup migrate
+	@echo ""
+	@echo "  API docs:      http://127.0.0.1:$(PORT)/api/v1/docs/"
+	@echo "  First admin:   $(VENV)/bin/flask --app wsgi create-superuser --username admin --password '<password>'"
+	@echo "  Database:      $(DATABASE_URL) (stop it with 'make db-stop')"
+	@echo ""
+	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: setup
+	@bash scripts/test.sh $(PYTEST_ARGS)
+
+lint: venv
+	@$(VENV)/bin/ruff check .

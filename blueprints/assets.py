@@ -1,0 +1,19 @@
+"""Swagger UI's files (from the swagger-ui-bundle package: the docs work offline) and
+uploaded media."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+
+docs_assets = Blueprint("docs_assets", __name__)
+media = Blueprint("media", __name__)
+
+
+@docs_assets.get("/api/v1/docs/assets/<path:filename>")
+def swagger_asset(filename: str):
+    return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
+
+
+@media.get("/media/<path:path>")
+def media_file(path: str):
+    return send_from_directory(current_app.config["MEDIA_ROOT"], path)

@@ -1,0 +1,70 @@
+"""Browser session login and logout; the session then authenticates API requests, with
+a CSRF token required for unsafe methods."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import jsonify, redirect, render_template, request
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+from monitoring.auth import current_user, login_session, logout_session
+from monitoring.extensions import Blueprint
+from monitoring.services import users
+
+blp = Blueprint(
+    "auth", __name__, url_prefix="/api/v1/auth",
+    description="Browser sessions. Unsafe requests authenticated by the session cookie must "
+    "send the token from `GET /api/v1/auth/csrf/` in an `X-CSRFToken` header.",
+)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within this site after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return "/api/v1/docs/"
+
+
+@blp.route("/login/", methods=["GET", "POST"])
+@blp.doc(security=[])
+def login():
+    """Log in with a form (HTML); the browser keeps a session cookie"""
+    next_url = _safe_next(request.args.get("next"))
+    if request.method == "GET":
+        return render_template("login.html", user=current_user(), next=next_url, error=None)
+    error = None
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        error = "Your form expired, please try again."
+    if error is None:
+        user = users.authenticate(
+            username=request.form.get("username", ""), password=request.form.get("password", "")
+        )
+        if user is not None:
+            login_session(user)
+            return redirect(next_url, code=303)
+        error = "Please enter a correct username and password."
+    return render_template("login.html", user=None, next=next_url, error=error), 400
+
+
+@blp.route("/logout/", methods=["POST"])
+@blp.doc(security=[])
+def logout():
+    """End the browser session"""
+    try:
+        validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+    except ValidationError:
+        response = jsonify({"detail": "CSRF Failed: The CSRF token is missing or invalid."})
+        response.status_code = 403
+        return response
+    logout_session()
+    return redirect("/api/v1/auth/login/", code=303)
+
+
+@blp.route("/csrf/")
+@blp.doc(security=[])
+def csrf_token():
+    """A CSRF token for session-authenticated unsafe requests (send it as X-CSRFToken)"""
+    return jsonify({"csrf_token": generate_csrf()})

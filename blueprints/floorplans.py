@@ -1,0 +1,17 @@
+from blueprints.crud import Resource, register_crud
+from monitoring.extensions import Blueprint
+from monitoring.services import floorplans
+from schemas.locations import FloorPlanFilterSchema, FloorPlanSchema
+
+blp = Blueprint(
+    "floorplans", __name__, url_prefix="/api/v1/controller/floorplan",
+    description="Floorplans of indoor locations. Send JSON, or multipart/form-data with an "
+    "`image` file (png, jpg, gif, svg, webp).",
+)
+
+register_crud(blp, Resource(
+    service=floorplans, schema=FloorPlanSchema, filter_schema=FloorPlanFilterSchema,
+    id_arg="floorplan_id", singular="floorplan", plural="floorplans",
+    body_location="json_or_form",
+    extra_write_args=lambda: {"image": floorplans.uploaded_image()},
+))

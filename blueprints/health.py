@@ -1,0 +1,32 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+from __future__ import annotations
+
+from flask import jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitoring.extensions import Blueprint, db
+
+blp = Blueprint("health", __name__, description="Service health probes (no authentication).")
+
+
+@blp.route("/healthz")
+@blp.doc(security=[])
+def healthz():
+    """Liveness: the process answers. Does not touch the database."""
+    return jsonify({"status": "ok"})
+
+
+@blp.route("/readyz")
+@blp.doc(security=[])
+def readyz():
+    """Readiness: 200 once the database answers, 503 with the reason otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        response = jsonify({"status": "unavailable", "detail": f"database unreachable: {reason}"})
+        response.status_code = 503
+        return response
+    return jsonify({"status": "ok", "database": "ok"})

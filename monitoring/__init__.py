@@ -1,0 +1,34 @@
+"""The monitoring service: application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(config_object: object | str = "config.Config") -> Flask:
+    """Build the Flask application. ``config_object`` is a class or its import path."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_object)
+
+    from monitoring import cli, converters, extensions, security_schemes
+    from monitoring.extensions import api, csrf, db, migrate
+
+    converters.register(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    api.init_app(app)
+    converters.document(api)
+    security_schemes.register(api)
+    extensions.register_error_handlers(app)
+
+    from blueprints import register_blueprints
+
+    register_blueprints(app, api)
+    cli.register(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,147 @@
+"""Who is calling: bearer token, browser session, or (for device endpoints) a device key.
+
+The caller is resolved once per request and cached on ``flask.g``. Views state what they
+need with ``require_user`` / ``require_manager`` / ``require_superuser``; the 401/403 codes
+and messages follow the reference API (spec api.md §0.4).
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+import hmac
+import uuid
+
+from flask import current_app, g, request, session
+
+from monitoring import errors
+from monitoring.extensions import csrf, db
+from monitoring.models import User
+from monitoring.security_schemes import USER_AUTH
+from monitoring.services import tokens
+from monitoring.tenancy import is_manager
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_USER_KEY = "user_id"
+SESSION_HASH_KEY = "auth_hash"
+
+
+def session_auth_hash(user: User) -> str:
+    """Ties a session to the password: changing the password ends every session."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, user.password_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def login_session(user: User) -> None:
+    session.clear()
+    session[SESSION_USER_KEY] = str(user.id)
+    session[SESSION_HASH_KEY] = session_auth_hash(user)
+    session.permanent = True
+
+
+def logout_session() -> None:
+    session.clear()
+
+
+def _user_from_session() -> User | None:
+    raw_id = session.get(SESSION_USER_KEY)
+    if not raw_id:
+        return None
+    try:
+        user = db.session.get(User, uuid.UUID(raw_id))
+    except ValueError:
+        user = None
+    if (
+        user is None
+        or not user.is_active
+        or not hmac.compare_digest(session.get(SESSION_HASH_KEY, ""), session_auth_hash(user))
+    ):
+        session.clear()
+        return None
+    return user
+
+
+def _user_from_bearer(header: str) -> User:
+    parts = header.split()
+    if len(parts) == 1:
+        errors.not_authenticated("Invalid token header. No credentials provided.")
+    if len(parts) > 2:
+        errors.not_authenticated("Invalid token header. Token string should not contain spaces.")
+    user = tokens.user_for_token(parts[1])
+    if user is None:
+        errors.not_authenticated(errors.INVALID_TOKEN)
+    if not user.is_active:
+        errors.not_authenticated("User inactive or deleted.")
+    return user
+
+
+def current_user() -> User | None:
+    """The authenticated user of this request, or None for an anonymous caller."""
+    if "auth_user" in g:
+        return g.auth_user
+    user = None
+    method = None
+    header = request.headers.get("Authorization", "")
+    if header.split(" ", 1)[0].lower() == "bearer":
+        user = _user_from_bearer(header)
+        method = "token"
+    else:
+        user = _user_from_session()
+        if user is not None:
+            method = "session"
+            if request.method not in SAFE_METHODS:
+                # A cookie is sent by the browser on its own: unsafe requests must prove they
+                # come from our pages. Token requests carry no ambient credentials.
+                csrf.protect()
+    g.auth_user = user
+    g.auth_method = method
+    return user
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        errors.not_authenticated()
+    return user
+
+
+def require_manager() -> User:
+    """A superuser or the manager of at least one active organization."""
+    user = require_user()
+    if not is_manager(user):
+        errors.forbidden(errors.NOT_MANAGER)
+    return user
+
+
+def require_superuser() -> User:
+    user = require_user()
+    if not user.is_superuser:
+        errors.forbidden()
+    return user
+
+
+def _access(check):
+    """Decorator running ``check`` before anything else of the view, argument parsing
+    included: an anonymous caller gets 401, never a validation error. It also declares the
+    user security schemes in the OpenAPI document."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            check()
+            return view(*args, **kwargs)
+
+        apidoc = wrapper.__dict__.setdefault("_apidoc", {})
+        apidoc.setdefault("manual_doc", {}).setdefault("security", USER_AUTH)
+        return wrapper
+
+    return decorator
+
+
+user_required = _access(require_user)
+manager_required = _access(require_manager)
+superuser_required = _access(require_superuser)
+
+
+def authenticated_user() -> User:
+    """The user a ``*_required`` decorator has already let in."""
+    return g.auth_user

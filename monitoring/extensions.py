@@ -1,0 +1,143 @@
+"""Extension objects, created unbound and initialised by ``create_app``.
+
+The API and Blueprint subclasses hold the cross-cutting HTTP behaviour: JSON error bodies
+in the ``{"detail": ...}`` shape, and 400 (not webargs' 422) for invalid parameters.
+"""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_migrate import Migrate
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from datetime import datetime
+
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, registry
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+# Stable constraint names make Alembic migrations reproducible.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+class Base(DeclarativeBase):
+    # Every timestamp is an absolute instant (timestamptz), never a wall-clock time.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: DateTime(timezone=True)},
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs parser answering 400 for invalid input, as the reference API does."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(_Blueprint):
+    ARGUMENTS_PARSER = ArgumentsParser()
+
+
+def flatten_validation_messages(messages: dict) -> dict:
+    """webargs keys messages by location ({"query": {"field": [...]}}); clients expect
+    them keyed by field only."""
+    flat: dict = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            flat.update(location_messages)
+        else:  # pragma: no cover - webargs always nests by location
+            flat.setdefault("non_field_errors", []).extend(location_messages)
+    return flat
+
+
+def error_response(error: HTTPException):
+    """Render any HTTP error as JSON, keeping the headers it carries (Allow, WWW-Authenticate)."""
+    data = getattr(error, "data", None) or {}
+    if "messages" in data:  # webargs validation failure
+        body = flatten_validation_messages(data["messages"])
+    elif "body" in data:
+        body = data["body"]
+    elif isinstance(error, MethodNotAllowed):
+        body = {"detail": f'Method "{request.method}" not allowed.'}
+    else:
+        body = {"detail": data.get("message") or _default_detail(error)}
+    response = jsonify(body)
+    response.status_code = error.code or 500
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _default_detail(error: HTTPException) -> str:
+    defaults = {
+        401: "Authentication credentials were not provided.",
+        403: "You do not have permission to perform this action.",
+        404: "Not found.",
+        500: "A server error occurred.",
+    }
+    return defaults.get(error.code or 500, error.description or error.name)
+
+
+def schema_name(schema) -> str:
+    """OpenAPI component name: ``DeviceSchema`` -> ``Device``, a partial (PATCH) body
+    ``DevicePartial``, so both can be documented side by side."""
+    from apispec.ext.marshmallow.common import resolve_schema_cls
+
+    cls = resolve_schema_cls(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if getattr(schema, "partial", False):
+        name += "Partial"
+    return name
+
+
+class Api(_Api):
+    def handle_http_exception(self, error):
+        return error_response(error)
+
+
+def make_api() -> Api:
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
+    from schemas.common import ErrorSchema
+
+    Api.ERROR_SCHEMA = ErrorSchema
+    return Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+
+
+api = make_api()
+
+
+def register_error_handlers(app) -> None:
+    """JSON for errors Flask raises outside flask-smorest's reach (CSRF, routing)."""
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        response = jsonify({"detail": f"CSRF Failed: {error.description}"})
+        response.status_code = 403
+        return response
+
+    @app.before_request
+    def no_redirect_for_writes():
+        # A path without its trailing slash: Flask redirects, which suits GET; a write must
+        # not be bounced elsewhere, so it is simply not found.
+        if isinstance(request.routing_exception, RequestRedirect) and request.method not in (
+            "GET", "HEAD", "OPTIONS",
+        ):
+            raise NotFound()

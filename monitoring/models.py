@@ -1,0 +1,206 @@
+"""Relational tables: accounts and tenancy, devices and where they are.
+
+Timeseries live in TimescaleDB hypertables defined by the migrations and queried from
+``monitoring/timeseries``; they are not mapped here.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from monitoring.extensions import db
+
+HEALTH_STATUSES = ("unknown", "ok", "problem", "critical", "deactivated")
+LOCATION_TYPES = ("outdoor", "indoor")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+
+
+class TimestampMixin:
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    modified: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class Organization(TimestampMixin, db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(String(128))
+    slug: Mapped[str] = mapped_column(String(128), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    first_name: Mapped[str] = mapped_column(String(150), default="", server_default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="", server_default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    is_superuser: Mapped[bool] = mapped_column(default=False, server_default="false")
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    date_joined: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_login: Mapped[datetime | None]
+
+    memberships: Mapped[list["OrganizationUser"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class OrganizationUser(db.Model):
+    """A user's membership of an organization; ``is_admin`` makes the user its manager."""
+
+    __tablename__ = "organization_users"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class ApiToken(db.Model):
+    """A bearer token. Only a SHA-256 digest is stored: a leaked table reveals no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_used: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class DeviceGroup(TimestampMixin, db.Model):
+    __tablename__ = "device_groups"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Device(TimestampMixin, db.Model):
+    __tablename__ = "devices"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name"),
+        UniqueConstraint("organization_id", "mac_address"),
+        Index("ix_devices_name_id", "name", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    group_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("device_groups.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    mac_address: Mapped[str] = mapped_column(String(17))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    last_ip: Mapped[str | None] = mapped_column(String(45))
+    management_ip: Mapped[str | None] = mapped_column(String(45))
+    model: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    os: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    system: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    hardware_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    is_deactivated: Mapped[bool] = mapped_column(default=False, server_default="false")
+
+    monitoring: Mapped["DeviceMonitoring"] = relationship(
+        back_populates="device", cascade="all, delete-orphan", lazy="joined", uselist=False
+    )
+
+
+class DeviceMonitoring(db.Model):
+    """The device's health status; exactly one per device, created with it."""
+
+    __tablename__ = "device_monitoring"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('unknown', 'ok', 'problem', 'critical', 'deactivated')", name="status"
+        ),
+    )
+
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown", index=True)
+    modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+    device: Mapped[Device] = relationship(back_populates="monitoring")
+
+
+class Location(TimestampMixin, db.Model):
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint("type IN ('outdoor', 'indoor')", name="type"),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(75))
+    type: Mapped[str] = mapped_column(String(8), default="outdoor", server_default="outdoor")
+    is_mobile: Mapped[bool] = mapped_column(default=False, server_default="false")
+    address: Mapped[str] = mapped_column(String(256), default="", server_default="")
+    # A GeoJSON Point is stored as two numbers; the nearby-devices index is built on them.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+
+
+class FloorPlan(TimestampMixin, db.Model):
+    __tablename__ = "floorplans"
+    __table_args__ = (UniqueConstraint("location_id", "floor"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    floor: Mapped[int]
+    image: Mapped[str | None] = mapped_column(String(256))
+
+
+class DeviceLocation(db.Model):
+    __tablename__ = "device_locations"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    location_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    floorplan_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("floorplans.id", ondelete="SET NULL"), index=True
+    )
+    indoor: Mapped[str | None] = mapped_column(String(64))

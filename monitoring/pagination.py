@@ -1,0 +1,82 @@
+"""The ``{"count", "next", "previous", "results"}`` page envelope of every list endpoint.
+
+Rules from the reference (spec api.md §0.6): ``page`` is 1-based and a page that does not
+exist is 404 "Invalid page."; an invalid or non-positive ``page_size`` falls back to the
+default and a larger one is capped. ``next``/``previous`` are absolute URLs that keep the
+other query parameters.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, request
+from sqlalchemy import Select, func, select
+
+from monitoring import errors
+from monitoring.extensions import db
+
+
+def _positive_int(raw: Any) -> int | None:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def page_size_from(raw: Any, *, default: int | None = None, maximum: int | None = None) -> int:
+    default = default or current_app.config["PAGE_SIZE_DEFAULT"]
+    maximum = current_app.config["PAGE_SIZE_MAX"] if maximum is None else maximum
+    size = _positive_int(raw) if raw not in (None, "") else None
+    if size is None:
+        return default
+    return min(size, maximum) if maximum else size
+
+
+def page_number_from(raw: Any) -> int:
+    if raw in (None, ""):
+        return 1
+    number = _positive_int(raw)
+    if number is None:
+        errors.not_found_detail("Invalid page.")
+    return number
+
+
+def page_url(page: int | None) -> str | None:
+    """The current URL with ``page`` replaced (dropped for page 1, as the reference does)."""
+    if page is None:
+        return None
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    if page > 1:
+        params.append(("page", str(page)))
+    query = urlencode(params)
+    return request.base_url + (f"?{query}" if query else "")
+
+
+def paginate(
+    statement: Select,
+    *,
+    page: Any = None,
+    page_size: Any = None,
+    default_size: int | None = None,
+    max_size: int | None = None,
+    scalars: bool = True,
+) -> dict:
+    """Run ``statement`` for one page and wrap the rows in the page envelope."""
+    size = page_size_from(page_size, default=default_size, maximum=max_size)
+    number = page_number_from(page)
+    count = db.session.execute(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    ).scalar_one()
+    last_page = max(1, -(-count // size))
+    if number > last_page:
+        errors.not_found_detail("Invalid page.")
+    result = db.session.execute(statement.limit(size).offset((number - 1) * size))
+    rows = list(result.scalars() if scalars else result)
+    return {
+        "count": count,
+        "next": page_url(number + 1) if number < last_page else None,
+        "previous": page_url(number - 1) if number > 1 else None,
+        "results": rows,
+    }

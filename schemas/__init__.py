@@ -1,0 +1,2 @@
+"""Marshmallow schemas: query filters, request bodies and responses. The OpenAPI document
+is generated from them."""

@@ -1,0 +1,63 @@
+"""Building blocks shared by every resource's schemas."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, Schema, fields
+
+# The reference API's wording for the two most common input errors; scripts match on it.
+fields.Field.default_error_messages["required"] = "This field is required."
+fields.Field.default_error_messages["null"] = "This field may not be null."
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO-8601 in UTC with microseconds and a ``Z`` suffix: 2024-05-02T10:15:31.123456Z."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class BaseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+        ordered = True
+
+
+class PageArgsSchema(BaseSchema):
+    """Pagination parameters. Lenient on purpose: a bad ``page_size`` means the default and
+    a bad ``page`` is 404 "Invalid page.", as the reference behaves."""
+
+    page = fields.String(metadata={"description": "1-based page number"})
+    page_size = fields.String(metadata={"description": "items per page (default 10, max 100)"})
+
+
+_page_schemas: dict[str, type[Schema]] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The page envelope schema for ``item_schema`` (one class per item schema)."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _page_schemas:
+        _page_schemas[name] = type(
+            name,
+            (BaseSchema,),
+            {
+                "count": fields.Integer(required=True),
+                "next": fields.String(allow_none=True, metadata={"format": "uri"}),
+                "previous": fields.String(allow_none=True, metadata={"format": "uri"}),
+                "results": fields.List(fields.Nested(item_schema), required=True),
+            },
+        )
+    return _page_schemas[name]
+
+
+class ErrorSchema(BaseSchema):
+    detail = fields.String(required=True)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)

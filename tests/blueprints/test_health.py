@@ -1,0 +1,29 @@
+def test_healthz_answers_without_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_checks_the_database(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_readyz_is_503_with_a_reason_when_the_database_is_unreachable(monkeypatch):
+    from monitoring import create_app
+
+    class Unreachable:
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere"
+
+    import config
+
+    class BrokenConfig(config.TestConfig):
+        SQLALCHEMY_DATABASE_URI = Unreachable.SQLALCHEMY_DATABASE_URI
+
+    app = create_app(BrokenConfig)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable"
+    assert "database unreachable" in body["detail"]

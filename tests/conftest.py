@@ -1,0 +1,116 @@
+"""Fixtures: the app against the real TimescaleDB of ``make test``, a clean database for
+every test, and factories that create data the way the service does."""
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from monitoring import create_app
+from monitoring.extensions import db
+from monitoring.models import Device, DeviceMonitoring, Location, Organization, OrganizationUser, User
+from monitoring.services import devices as devices_service
+from monitoring.services import tokens
+from monitoring.services.users import hash_password
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app("config.TestConfig")
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Every test starts from empty tables (the schema stays)."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Factory:
+    """Creates rows for tests; every call gets unique names."""
+
+    _seq = itertools.count(1)
+
+    def org(self, name: str | None = None, *, is_active: bool = True) -> Organization:
+        n = next(self._seq)
+        org = Organization(name=name or f"org-{n}", slug=f"org-{n}-{uuid.uuid4().hex[:6]}", is_active=is_active)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def user(self, *, superuser: bool = False, manages=(), member_of=(), password: str = "secret-pass",
+             is_active: bool = True, username: str | None = None) -> User:
+        n = next(self._seq)
+        user = User(username=username or f"user{n}", email=f"user{n}@example.com",
+                    password_hash=hash_password(password), is_superuser=superuser, is_active=is_active)
+        for org in manages:
+            user.memberships.append(OrganizationUser(organization_id=org.id, is_admin=True))
+        for org in member_of:
+            user.memberships.append(OrganizationUser(organization_id=org.id, is_admin=False))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def token(self, user: User) -> str:
+        return tokens.issue_token(user=user)
+
+    def headers(self, user: User) -> dict:
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+    def device(self, org: Organization, **fields) -> Device:
+        n = next(self._seq)
+        data = {"name": f"device-{n}", "mac_address": f"00:11:22:33:{n // 256:02x}:{n % 256:02x}",
+                "organization_id": org.id}
+        data.update(fields)
+        device = Device(key=devices_service.generate_key(), **data)
+        device.monitoring = DeviceMonitoring(status="unknown")
+        db.session.add(device)
+        db.session.commit()
+        return device
+
+    def location(self, org: Organization, **fields) -> Location:
+        n = next(self._seq)
+        data = {"name": f"location-{n}", "organization_id": org.id, "type": "outdoor",
+                "longitude": 12.5, "latitude": 41.9}
+        data.update(fields)
+        location = Location(**data)
+        db.session.add(location)
+        db.session.commit()
+        return location
+
+
+@pytest.fixture
+def make(app_context) -> Factory:
+    return Factory()
+
+
+@pytest.fixture
+def superuser(make):
+    return make.user(superuser=True)
+
+
+@pytest.fixture
+def admin_headers(make, superuser):
+    return make.headers(superuser)
