@@ -36,9 +36,18 @@ def clean_database(app):
         db.session.commit()
 
 
+@pytest.fixture(scope="session")
+def data_app(app):
+    """A second app instance for fixtures and assertions. If they used ``app``'s context,
+    the test client would reuse it for requests (Flask only pushes a new app context for a
+    different app), sharing ``g`` and the database session with the test: each request
+    must start fresh, as it does in production."""
+    return create_app("config.TestConfig")
+
+
 @pytest.fixture
-def app_context(app):
-    with app.app_context():
+def app_context(data_app):
+    with data_app.app_context():
         yield
         db.session.remove()
 
