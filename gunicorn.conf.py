@@ -18,3 +18,6 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # Connections are opened by each worker after fork, never shared.
 preload_app = False
+# gunicorn's runtime control socket lives at one path per user: several servers on one host
+# (tests, a second instance) would fight over it, and nothing here uses it.
+control_socket_disable = True

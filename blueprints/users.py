@@ -3,8 +3,7 @@ from flask.views import MethodView
 from blueprints.crud import Resource, register_crud
 from monitoring import errors
 from monitoring.extensions import Blueprint
-from monitoring.services import tokens
-from monitoring.services import users
+from monitoring.services import tokens, users
 from schemas.common import ErrorSchema
 from schemas.users import TokenRequestSchema, TokenSchema, UserFilterSchema, UserSchema
 

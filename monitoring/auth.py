@@ -7,9 +7,9 @@ and messages follow the reference API (spec api.md §0.4).
 from __future__ import annotations
 
 import hashlib
-from functools import wraps
 import hmac
 import uuid
+from functools import wraps
 
 from flask import current_app, g, request, session
 

@@ -5,14 +5,14 @@ in the ``{"detail": ...}`` shape, and 400 (not webargs' 422) for invalid paramet
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import jsonify, request
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from datetime import datetime
-
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 from webargs.flaskparser import FlaskParser

@@ -6,7 +6,7 @@ Timeseries live in TimescaleDB hypertables defined by the migrations and queried
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import UUID
@@ -19,7 +19,7 @@ LOCATION_TYPES = ("outdoor", "indoor")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:
@@ -57,7 +57,7 @@ class User(db.Model):
     date_joined: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_login: Mapped[datetime | None]
 
-    memberships: Mapped[list["OrganizationUser"]] = relationship(
+    memberships: Mapped[list[OrganizationUser]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
@@ -133,7 +133,7 @@ class Device(TimestampMixin, db.Model):
     hardware_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
     is_deactivated: Mapped[bool] = mapped_column(default=False, server_default="false")
 
-    monitoring: Mapped["DeviceMonitoring"] = relationship(
+    monitoring: Mapped[DeviceMonitoring] = relationship(
         back_populates="device", cascade="all, delete-orphan", lazy="joined", uselist=False
     )
 

@@ -6,7 +6,9 @@ from monitoring.models import User
 
 def test_create_superuser_creates_then_updates(app, app_context):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-superuser", "--username", "root", "--password", "pw-123456", "--email", "r@x.io"])
+    result = runner.invoke(
+        args=["create-superuser", "--username", "root", "--password", "pw-123456", "--email", "r@x.io"]
+    )
     assert result.exit_code == 0, result.output
     assert "created superuser root" in result.output
     user = db.session.execute(select(User).where(User.username == "root")).scalar_one()

@@ -21,7 +21,8 @@ NOT_MANAGER = "User is not a manager of the organization to which the requested 
 def world(make):
     org_a, org_b = make.org("A"), make.org("B")
     org_off = make.org("Off", is_active=False)
-    device_a, device_b = make.device(org_a), make.device(org_b)
+    device_a = make.device(org_a)
+    make.device(org_b)
     location_a = make.location(org_a, type="indoor")
     make.location(org_b)
     floorplan_a = FloorPlan(organization_id=org_a.id, location_id=location_a.id, floor=1)
