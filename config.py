@@ -85,6 +85,15 @@ class Config:
     MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
 
+    # Device samples: the largest accepted body, and whether WiFi sessions are tracked.
+    DEVICE_DATA_MAX_BYTES = env_int("DEVICE_DATA_MAX_BYTES", 1024 * 1024)
+    WIFI_SESSIONS_ENABLED = env_bool("WIFI_SESSIONS_ENABLED", True)
+    AUTO_CHARTS = tuple(
+        name.strip()
+        for name in env_str("AUTO_CHARTS", "traffic,wifi_clients,uptime,packet_loss,rtt,memory,cpu,disk").split(",")
+        if name.strip()
+    )
+
     PAGE_SIZE_DEFAULT = 10
     PAGE_SIZE_MAX = 100
 

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
     from blueprints import (
         assets,
         auth,
+        device_monitoring,
         devices,
         floorplans,
         groups,
@@ -20,7 +21,9 @@ def register_blueprints(app: Flask, api: Api) -> None:
         users,
     )
 
-    for module in (health, auth, organizations, users, groups, devices, locations, floorplans):
+    for module in (
+        health, auth, organizations, users, groups, devices, locations, floorplans, device_monitoring,
+    ):
         api.register_blueprint(module.blp)
     # Static files are not API operations: plain Flask blueprints, kept out of the docs.
     app.register_blueprint(assets.docs_assets)

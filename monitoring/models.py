@@ -8,7 +8,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -204,3 +205,118 @@ class DeviceLocation(db.Model):
         ForeignKey("floorplans.id", ondelete="SET NULL"), index=True
     )
     indoor: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- monitoring data -----------------------------------------------------------------
+
+class DeviceData(db.Model):
+    """The latest NetJSON DeviceMonitoring snapshot a device sent (after transformations)."""
+
+    __tablename__ = "device_data"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict] = mapped_column(JSONB)
+    # The sample's own time (its ``time`` parameter, or when it arrived): a back-filled sample
+    # older than this does not replace the snapshot.
+    sample_time: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class Metric(db.Model):
+    """One monitored quantity of a device (e.g. "wlan0 traffic", "CPU usage") with its
+    health flags. Its points live in the hypertable of its measurement family."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (UniqueConstraint("device_id", "configuration", "ifname"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    configuration: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(32))
+    field_name: Mapped[str] = mapped_column(String(32))
+    # The interface a metric belongs to, normalised ('' for device-wide metrics).
+    ifname: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    is_healthy: Mapped[bool | None]
+    is_healthy_tolerant: Mapped[bool | None]
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    alert_settings: Mapped["AlertSettings | None"] = relationship(
+        cascade="all, delete-orphan", uselist=False, lazy="joined"
+    )
+
+
+class AlertSettings(db.Model):
+    """Threshold settings of a metric; null custom values mean the registry default."""
+
+    __tablename__ = "alert_settings"
+    __table_args__ = (
+        CheckConstraint("custom_operator IS NULL OR custom_operator IN ('<', '>')", name="operator"),
+        CheckConstraint(
+            "custom_tolerance IS NULL OR custom_tolerance BETWEEN 0 AND 10080", name="tolerance"
+        ),
+    )
+
+    metric_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"), primary_key=True)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    custom_operator: Mapped[str | None] = mapped_column(String(1))
+    custom_threshold: Mapped[float | None]
+    custom_tolerance: Mapped[int | None]
+
+
+class Chart(db.Model):
+    __tablename__ = "charts"
+    __table_args__ = (UniqueConstraint("metric_id", "configuration"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    metric_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    configuration: Mapped[str] = mapped_column(String(32))
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class WifiClient(db.Model):
+    """A WiFi client, global (shared across devices and organizations), keyed by MAC."""
+
+    __tablename__ = "wifi_clients"
+
+    mac_address: Mapped[str] = mapped_column(String(17), primary_key=True)
+    vendor: Mapped[str | None] = mapped_column(String(200))
+    ht: Mapped[bool | None]
+    vht: Mapped[bool | None]
+    he: Mapped[bool | None]
+    wmm: Mapped[bool] = mapped_column(default=False, server_default="false")
+    wds: Mapped[bool] = mapped_column(default=False, server_default="false")
+    wps: Mapped[bool] = mapped_column(default=False, server_default="false")
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+
+class WifiSession(db.Model):
+    """A client's stay on one access-point interface of a device; open while stop_time is null."""
+
+    __tablename__ = "wifi_sessions"
+    __table_args__ = (
+        Index("ix_wifi_sessions_device_start", "device_id", "start_time"),
+        Index("ix_wifi_sessions_start", "start_time"),
+        Index(
+            "ix_wifi_sessions_open", "device_id",
+            postgresql_where=text("stop_time IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    wifi_client_id: Mapped[str] = mapped_column(
+        ForeignKey("wifi_clients.mac_address", ondelete="CASCADE"), index=True
+    )
+    ssid: Mapped[str | None] = mapped_column(String(32))
+    interface_name: Mapped[str] = mapped_column(String(15))
+    start_time: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    stop_time: Mapped[datetime | None]
+    modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+
+# The hypertables share this metadata (migrations and test clean-up see them).
+import monitoring.timeseries.tables  # noqa: E402,F401
