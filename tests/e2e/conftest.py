@@ -44,9 +44,9 @@ def server(server_env, tmp_path_factory):
     deadline = time.monotonic() + 30
     while True:
         try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or workers still booting
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             log.seek(0)
