@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:$(DB_PORT)/$(DB_NAME)
 export DATABASE_URL
 
-.PHONY: help setup system venv db-start db-stop migrate run test lint superuser clean-db
+.PHONY: help setup system venv db-start db-stop migrate run test lint bench-tools bench-ingest
 
 help:
 	@echo "make run    set up everything, start TimescaleDB under $(DB_DIR), migrate, serve on 127.0.0.1:$(PORT)"
@@ -52,3 +52,12 @@ test: setup
 
 lint: venv
 	@$(VENV)/bin/ruff check .
+
+SHARED_DIR ?= ../shared
+export SHARED_DIR
+
+bench-tools: system
+	@bash scripts/setup-system.sh wrk
+
+bench-ingest: setup bench-tools
+	@$(PY) bench/ingest.py $(BENCH_ARGS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the service needs from the OS, once: PostgreSQL 15 with its build headers, and
+# Installs what the service needs from the OS, once (usage: setup-system.sh [extra-package…]): PostgreSQL 15 with its build headers, and
 # TimescaleDB (Apache-only build) compiled from Debian trixie's source package, because
 # Debian 12 ships no TimescaleDB. Every step is skipped when its result is already present,
 # so a second run takes well under a second.
@@ -39,8 +39,9 @@ timescaledb_installed() {
   [ -f "$libdir/timescaledb-$TSDB_VERSION.so" ] && [ -f "$sharedir/extension/timescaledb.control" ]
 }
 
-# The database server, a client, and the Python build basics for the virtualenv.
-apt_install postgresql-15 postgresql-client-15 postgresql-contrib python3-venv python3-dev
+# The database server, a client, and the Python build basics for the virtualenv; plus any
+# extra packages named on the command line (e.g. wrk for the benchmarks).
+apt_install postgresql-15 postgresql-client-15 postgresql-contrib python3-venv python3-dev "$@"
 
 if timescaledb_installed; then
   exit 0

@@ -1,0 +1,122 @@
+"""W1 ingest benchmark (shared/bench/README.md): 200 devices, each primed with one sample,
+then wrk -t2 -c8 for 60 s posting the standard payload to gunicorn as ``make run`` starts
+it. Prints accepted samples/s, points/s, latency, non-2xx, peak RSS, and checks that the
+stored points equal 15 × the acknowledged samples.
+
+    make bench-ingest                 # or: .venv/bin/python bench/ingest.py --duration 60
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import ROOT, SHARED, PeakRss, database, gunicorn, postgres_rss_mib  # noqa: E402
+
+POINTS_PER_SAMPLE = 15
+
+
+def create_devices(database_url: str, count: int) -> list[dict]:
+    os.environ["DATABASE_URL"] = database_url
+    from monitoring import create_app
+    from monitoring.extensions import db
+    from monitoring.models import Device, DeviceMonitoring, Organization
+    from monitoring.services.devices import generate_key
+
+    app = create_app()
+    with app.app_context():
+        org = Organization(name="bench", slug="bench")
+        db.session.add(org)
+        db.session.flush()
+        devices = []
+        for i in range(count):
+            device = Device(organization_id=org.id, name=f"bench-dev-{i:03d}",
+                            mac_address=f"02:00:00:00:{i // 256:02x}:{i % 256:02x}", key=generate_key())
+            device.monitoring = DeviceMonitoring(status="unknown")
+            db.session.add(device)
+            devices.append(device)
+        db.session.commit()
+        return [{"id": str(d.id), "key": d.key} for d in devices]
+
+
+def stored(database_url: str) -> tuple[int, int]:
+    """(points, samples) in the database; every standard sample has exactly one cpu point."""
+    from monitoring import create_app
+    from monitoring.extensions import db
+    from monitoring.timeseries.writes import count_points
+
+    os.environ["DATABASE_URL"] = database_url
+    app = create_app()
+    with app.app_context():
+        counts = count_points(db.session)
+        return sum(counts.values()), counts["cpu_points"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=200)
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(SHARED / "bench"))
+    from payload import make_payload  # the standard workload, from shared/bench
+
+    with database() as database_url:
+        devices = create_devices(database_url, args.devices)
+        with gunicorn(database_url) as (base, process):
+            http = requests.Session()
+            for i, device in enumerate(devices):  # prime: one sample each
+                response = http.post(f"{base}/api/v1/monitoring/device/{device['id']}/?key={device['key']}",
+                                     json=make_payload(i, 0), timeout=30)
+                response.raise_for_status()
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as table:
+                table.write("return {\n" + ",\n".join(
+                    f'{{id="{d["id"]}", key="{d["key"]}"}}' for d in devices) + "\n}\n")
+            with PeakRss(process.pid) as app_memory:
+                result = subprocess.run(
+                    ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+                     "-s", str(SHARED / "bench" / "ingest.lua"), base, "--", table.name, "1"],
+                    capture_output=True, text=True, check=True,
+                )
+                database_memory = postgres_rss_mib()
+            os.unlink(table.name)
+        wrk = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("WRKJSON "))[8:])
+        stored_points, stored_samples = stored(database_url)
+
+    seconds = wrk["duration_us"] / 1e6
+    errors = wrk["err_status"] + wrk["err_connect"] + wrk["err_read"] + wrk["err_write"] + wrk["err_timeout"]
+    accepted = wrk["requests"] - wrk["err_status"] - wrk["err_timeout"] - wrk["err_read"]
+    acknowledged = accepted + len(devices)
+    print(f"W1 ingest: {args.devices} devices, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+          "gunicorn with gunicorn.conf.py defaults")
+    print(f"  requests              {wrk['requests']} in {seconds:.1f} s, non-2xx/errors: {errors}")
+    print(f"  accepted samples/s    {accepted / seconds:.1f}")
+    print(f"  points/s              {POINTS_PER_SAMPLE * accepted / seconds:.0f}")
+    print(f"  latency p50 / p99     {wrk['lat_p50_us'] / 1000:.1f} ms / {wrk['lat_p99_us'] / 1000:.1f} ms "
+          f"(max {wrk['lat_max_us'] / 1000:.1f} ms)")
+    print(f"  peak RSS              gunicorn {app_memory.peak_mib:.0f} MiB in {app_memory.processes} processes; "
+          f"postgres {database_memory:.0f} MiB")
+    # wrk stops with up to one request per connection in flight: the server may have
+    # committed those without wrk counting the answer. So: nothing acknowledged is missing,
+    # at most `connections` more are stored, and every stored sample has all its points.
+    in_flight = stored_samples - acknowledged
+    complete = stored_points == POINTS_PER_SAMPLE * stored_samples
+    no_loss = 0 <= in_flight <= args.connections
+    print(f"  stored                {stored_points} points = 15 x {stored_samples} samples "
+          f"({acknowledged} acknowledged + {in_flight} in flight at the cut-off): "
+          f"{'OK' if complete and no_loss else 'MISMATCH'}")
+    return 0 if complete and no_loss else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
