@@ -20,8 +20,15 @@ blp = Blueprint(
 
 
 def _safe_next(target: str | None) -> str:
-    """Only redirect within this site after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only redirect within this site after login (no open redirect). Browsers read a
+    backslash as a slash, so ``/\\evil.example`` would leave the site."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
         return target
     return "/api/v1/docs/"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 
 from sqlalchemy import select
@@ -17,8 +18,10 @@ LABEL = "Organization"
 
 
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^\w\s-]", "", name.lower()).strip()
-    return re.sub(r"[-\s]+", "-", slug) or uuid.uuid4().hex[:8]
+    """An ASCII slug, as an explicitly given one must be: 'Café Zürich' -> 'cafe-zurich'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^\w\s-]", "", ascii_name.lower())
+    return re.sub(r"[-\s]+", "-", slug).strip("-_") or uuid.uuid4().hex[:8]
 
 
 def list_page(*, user: User, page=None, page_size=None, is_active=None) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from flask import current_app, g
-from sqlalchemy import exists, select
+from sqlalchemy import exists, false, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from monitoring import errors
@@ -68,6 +68,9 @@ def _visible_statement(viewer: User):
 def list_page(*, user: User, page=None, page_size=None, organization=None) -> dict:
     statement = _visible_statement(user)
     if organization is not None:
+        if not manages(user, organization):
+            # Memberships of organizations the viewer does not manage are not theirs to see.
+            statement = statement.where(false())
         statement = statement.where(
             exists().where(OrganizationUser.user_id == User.id, OrganizationUser.organization_id == organization)
         )
@@ -134,8 +137,21 @@ def create(*, user: User, data: dict) -> User:
     return target
 
 
+# Changing these takes over an account: only for whoever manages all of the user's tenants.
+ACCOUNT_FIELDS = ("username", "email", "password", "is_active")
+
+
+def _belongs_elsewhere(target: User, *, viewer: User) -> bool:
+    return not viewer.is_superuser and any(not manages(viewer, m.organization_id) for m in target.memberships)
+
+
 def update(*, user: User, user_id: uuid.UUID, data: dict) -> User:
     target = get(user=user, user_id=user_id)
+    if target.id != user.id and _belongs_elsewhere(target, viewer=user) and any(
+        name in data and data[name] != getattr(target, name, None) for name in ACCOUNT_FIELDS
+    ):
+        errors.forbidden("The user belongs to organizations you do not manage: "
+                         "only their memberships of your organizations can be changed.")
     if "username" in data:
         _check_username_free(data["username"], exclude=target.id)
     _apply(target, data, viewer=user)
@@ -145,7 +161,7 @@ def update(*, user: User, user_id: uuid.UUID, data: dict) -> User:
 
 def delete(*, user: User, user_id: uuid.UUID) -> None:
     target = get(user=user, user_id=user_id)
-    if not user.is_superuser and any(not manages(user, m.organization_id) for m in target.memberships):
+    if _belongs_elsewhere(target, viewer=user):
         errors.forbidden("The user belongs to organizations you do not manage.")
     db.session.delete(target)
     db.session.commit()
