@@ -136,3 +136,26 @@ def postgres_rss_mib() -> float:
             except OSError:
                 continue
     return total / 1024
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def cpu_seconds(root_pid: int | None = None, *, comm: str | None = None) -> float:
+    """CPU time used so far by a process tree, or by every process named ``comm``."""
+    if root_pid is not None:
+        return sum(_cpu_seconds(p) for p in [root_pid, *_descendants(root_pid)])
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if (proc / "comm").read_text().strip() == comm:
+                    total += _cpu_seconds(int(proc.name))
+            except OSError:
+                continue
+    return total

@@ -19,7 +19,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, SHARED, PeakRss, database, gunicorn, postgres_rss_mib  # noqa: E402
+from bench.common import SHARED, PeakRss, cpu_seconds, database, gunicorn, postgres_rss_mib  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
 
@@ -82,6 +82,7 @@ def main() -> int:
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as table:
                 table.write("return {\n" + ",\n".join(
                     f'{{id="{d["id"]}", key="{d["key"]}"}}' for d in devices) + "\n}\n")
+            app_cpu, db_cpu = cpu_seconds(process.pid), cpu_seconds(comm="postgres")
             with PeakRss(process.pid) as app_memory:
                 result = subprocess.run(
                     ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
@@ -89,6 +90,7 @@ def main() -> int:
                     capture_output=True, text=True, check=True,
                 )
                 database_memory = postgres_rss_mib()
+            app_cpu, db_cpu = cpu_seconds(process.pid) - app_cpu, cpu_seconds(comm="postgres") - db_cpu
             os.unlink(table.name)
         wrk = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("WRKJSON "))[8:])
         stored_points, stored_samples = stored(database_url)
@@ -106,6 +108,7 @@ def main() -> int:
           f"(max {wrk['lat_max_us'] / 1000:.1f} ms)")
     print(f"  peak RSS              gunicorn {app_memory.peak_mib:.0f} MiB in {app_memory.processes} processes; "
           f"postgres {database_memory:.0f} MiB")
+    print(f"  CPU per sample        app {1000 * app_cpu / accepted:.1f} ms, database {1000 * db_cpu / accepted:.1f} ms")
     # wrk stops with up to one request per connection in flight: the server may have
     # committed those without wrk counting the answer. So: nothing acknowledged is missing,
     # at most `connections` more are stored, and every stored sample has all its points.

@@ -16,4 +16,9 @@ def swagger_asset(filename: str):
 
 @media.get("/media/<path:path>")
 def media_file(path: str):
-    return send_from_directory(current_app.config["MEDIA_ROOT"], path)
+    """Uploaded floorplan images, named by unguessable ids. Served inert: never sniffed as
+    another type, and sandboxed should a browser render one as a document."""
+    response = send_from_directory(current_app.config["MEDIA_ROOT"], path)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

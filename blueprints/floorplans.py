@@ -6,7 +6,7 @@ from schemas.locations import FloorPlanFilterSchema, FloorPlanSchema
 blp = Blueprint(
     "floorplans", __name__, url_prefix="/api/v1/controller/floorplan",
     description="Floorplans of indoor locations. Send JSON, or multipart/form-data with an "
-    "`image` file (png, jpg, gif, svg, webp).",
+    "`image` file (png, jpg, gif, webp).",
 )
 
 register_crud(blp, Resource(

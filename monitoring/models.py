@@ -9,8 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from monitoring.extensions import db
@@ -243,7 +242,7 @@ class Metric(db.Model):
     is_healthy_tolerant: Mapped[bool | None]
     created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
-    alert_settings: Mapped["AlertSettings | None"] = relationship(
+    alert_settings: Mapped[AlertSettings | None] = relationship(
         cascade="all, delete-orphan", uselist=False, lazy="joined"
     )
 

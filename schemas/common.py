@@ -1,9 +1,10 @@
 """Building blocks shared by every resource's schemas."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
 # The reference API's wording for the two most common input errors; scripts match on it.
 fields.Field.default_error_messages["required"] = "This field is required."
@@ -21,10 +22,29 @@ class UTCDateTime(fields.DateTime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class BaseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
         ordered = True
+
+    @pre_load
+    def reject_nul_characters(self, data, **kwargs):
+        """PostgreSQL text cannot hold NUL: refuse it as invalid input, not a server error."""
+        if isinstance(data, Mapping):
+            bad = {name: ["Null characters are not allowed."] for name, value in data.items() if _has_nul(value)}
+            if bad:
+                raise ValidationError(bad)
+        return data
 
 
 class PageArgsSchema(BaseSchema):

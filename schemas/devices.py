@@ -44,7 +44,10 @@ class DeviceListItemSchema(DeviceSchema):
 class DeviceFilterSchema(PageArgsSchema):
     organization = fields.UUID()
     group = fields.UUID()
-    search = fields.String(metadata={"description": "part of the name or MAC address"})
+    search = fields.String(
+        validate=validate.Regexp(r"^[^\x00]*$", error="Null characters are not allowed."),
+        metadata={"description": "part of the name or MAC address"},
+    )
 
 
 class DeviceLocationSchema(BaseSchema):
@@ -53,5 +56,6 @@ class DeviceLocationSchema(BaseSchema):
     indoor = fields.String(
         allow_none=True,
         load_default=None,
+        validate=validate.Length(max=64),
         metadata={"description": 'position on the floorplan as "<y>,<x>"'},
     )

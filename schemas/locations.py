@@ -2,7 +2,7 @@ from marshmallow import fields, validate
 
 from monitoring.models import LOCATION_TYPES
 from schemas.common import BaseSchema, PageArgsSchema, UTCDateTime
-from schemas.validators import GeoPoint
+from schemas.validators import GeoPoint, WholeNumber
 
 
 class LocationSchema(BaseSchema):
@@ -12,7 +12,9 @@ class LocationSchema(BaseSchema):
     type = fields.String(validate=validate.OneOf(LOCATION_TYPES))
     is_mobile = fields.Boolean()
     address = fields.String(validate=validate.Length(max=256))
-    geometry = GeoPoint(allow_none=True, metadata={"description": 'GeoJSON Point: {"type": "Point", "coordinates": [lng, lat]}'})
+    geometry = GeoPoint(
+        allow_none=True, metadata={"description": 'GeoJSON Point: {"type": "Point", "coordinates": [lng, lat]}'}
+    )
     created = UTCDateTime(dump_only=True)
     modified = UTCDateTime(dump_only=True)
 
@@ -26,7 +28,7 @@ class FloorPlanSchema(BaseSchema):
     id = fields.UUID(dump_only=True)
     organization = fields.UUID(dump_only=True, attribute="organization_id")
     location = fields.UUID(required=True, attribute="location_id")
-    floor = fields.Integer(required=True, strict=False)
+    floor = WholeNumber(required=True, validate=validate.Range(min=-32768, max=32767))
     image = fields.Method("image_url", dump_only=True, metadata={"description": "URL of the uploaded image"})
     created = UTCDateTime(dump_only=True)
     modified = UTCDateTime(dump_only=True)

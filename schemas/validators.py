@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, missing
 
 _MAC_HEX = re.compile(r"^[0-9a-f]{12}$")
 _MAC_FORMS = re.compile(
@@ -45,11 +45,27 @@ class IPAddress(fields.String):
         return value or None
 
 
+class WholeNumber(fields.Integer):
+    """An integer, as a JSON number or (from a form) a string; 1.5 is invalid, not 1."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=False, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 class GeoPoint(fields.Field):
     """A GeoJSON Point ``{"type": "Point", "coordinates": [lng, lat]}`` or null.
 
     Loads to a ``(longitude, latitude)`` tuple; dumps from the object's two columns.
     """
+
+    def get_value(self, obj, attr, accessor=None, default=missing):
+        # No single attribute holds the point: ``_serialize`` reads the two columns.
+        return obj
 
     def _serialize(self, value, attr, obj, **kwargs):
         if obj.longitude is None or obj.latitude is None:

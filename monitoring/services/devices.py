@@ -1,6 +1,7 @@
 """Devices: registration, changes, deactivation and where they are."""
 from __future__ import annotations
 
+import math
 import secrets
 import uuid
 
@@ -139,7 +140,8 @@ def _parse_indoor(value: str | None) -> str | None:
     try:
         if len(parts) != 2:
             raise ValueError
-        y, x = (float(p) for p in parts)
+        if not all(math.isfinite(float(p)) for p in parts):
+            raise ValueError
     except ValueError:
         errors.invalid({"indoor": ['Enter the position on the floorplan as "<y>,<x>", e.g. "-140.38,40.5".']})
     return f"{parts[0].strip()},{parts[1].strip()}"

@@ -10,14 +10,15 @@ from werkzeug.datastructures import FileStorage
 
 from monitoring import errors
 from monitoring.extensions import db
-from monitoring.models import FloorPlan, Location, User
+from monitoring.models import DeviceLocation, FloorPlan, Location, User
 from monitoring.pagination import paginate
 from monitoring.services.common import commit, get_managed, invalid_pk
 from monitoring.tenancy import manages, scoped
 
 LABEL = "FloorPlan"
 DUPLICATE = {"floor": ["This location already has a floorplan for this floor."]}
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+# No SVG: it can carry script, and media is served from the API's own origin.
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
 
 def image_url(floorplan: FloorPlan) -> str | None:
@@ -67,12 +68,21 @@ def uploaded_image() -> FileStorage | None:
     return image
 
 
-def _store_image(floorplan: FloorPlan, image: FileStorage) -> None:
+def remove_image(relative: str | None) -> None:
+    """Delete an image file of MEDIA_ROOT, if there is one."""
+    if relative:
+        (Path(current_app.config["MEDIA_ROOT"]) / relative).unlink(missing_ok=True)
+
+
+def _store_image(floorplan: FloorPlan, image: FileStorage) -> str | None:
+    """Save the file as the floorplan's image; the previous image file if it is now unused."""
     relative = f"floorplans/{floorplan.id}{Path(image.filename).suffix.lower()}"
     target = Path(current_app.config["MEDIA_ROOT"]) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     image.save(target)
+    replaced = floorplan.image if floorplan.image != relative else None
     floorplan.image = relative
+    return replaced
 
 
 def create(*, user: User, data: dict, image: FileStorage | None = None) -> FloorPlan:
@@ -93,18 +103,22 @@ def update(*, user: User, floorplan_id: uuid.UUID, data: dict, image: FileStorag
         location = _indoor_location(location_id, user=user)
         if location.organization_id != floorplan.organization_id:
             errors.invalid({"location": ["The floorplan cannot move to another organization."]})
+        placed = select(DeviceLocation.device_id).where(DeviceLocation.floorplan_id == floorplan.id)
+        if db.session.execute(placed).first():
+            # Their location would disagree with their floorplan's.
+            errors.invalid({"location": ["Devices are placed on this floorplan: it cannot move to another location."]})
     _check_floor_free(location_id, data.get("floor", floorplan.floor), exclude=floorplan.id)
     for name, value in data.items():
         setattr(floorplan, name, value)
-    if image is not None:
-        _store_image(floorplan, image)
+    replaced = _store_image(floorplan, image) if image is not None else None
     commit(DUPLICATE)
+    remove_image(replaced)  # e.g. a .png replaced by a .jpg
     return floorplan
 
 
 def delete(*, user: User, floorplan_id: uuid.UUID) -> None:
     floorplan = get(user=user, floorplan_id=floorplan_id)
-    if floorplan.image:
-        (Path(current_app.config["MEDIA_ROOT"]) / floorplan.image).unlink(missing_ok=True)
+    image = floorplan.image
     db.session.delete(floorplan)
     db.session.commit()
+    remove_image(image)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 import json
 import uuid
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -31,14 +32,35 @@ TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"
 JSON_TYPES = ("application/json",)
 
 
-def authorised_device(*, device_id: uuid.UUID, key: str | None) -> Device:
+@dataclass(frozen=True)
+class SampleDevice:
+    """What writing a sample needs to know about its device, read in one query."""
+
+    id: uuid.UUID
+    key: str
+    is_deactivated: bool
+    organization_id: uuid.UUID
+    location_id: uuid.UUID | None
+    floorplan_id: uuid.UUID | None
+
+    @property
+    def dashboard_tags(self) -> dict:
+        """Organization, location and floorplan as they are now: stored on dashboard points."""
+        return {"organization_id": self.organization_id, "location_id": self.location_id,
+                "floorplan_id": self.floorplan_id}
+
+
+def authorised_device(*, device_id: uuid.UUID, key: str | None) -> SampleDevice:
     """The device the key opens; 404 for a missing device or a disabled organization, 403
     for a wrong key, 404 for a deactivated device."""
-    device = db.session.execute(
-        select(Device)
+    row = db.session.execute(
+        select(Device.id, Device.key, Device.is_deactivated, Device.organization_id,
+               DeviceLocation.location_id, DeviceLocation.floorplan_id)
         .join(Organization, Organization.id == Device.organization_id)
+        .outerjoin(DeviceLocation, DeviceLocation.device_id == Device.id)
         .where(Device.id == device_id, Organization.is_active.is_(True))
-    ).scalar_one_or_none()
+    ).one_or_none()
+    device = SampleDevice(*row) if row is not None else None
     if device is None:
         errors.not_found("Device")
     # Constant-time comparison: response timing must not reveal how much of a key matched.
@@ -95,7 +117,7 @@ def parse_time(raw: str | None) -> datetime | None:
     if raw is None:
         return None
     try:
-        return datetime.strptime(raw, TIME_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(raw, TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         abort(400, message="Incorrect time format")
 
@@ -106,28 +128,20 @@ def validate(document: Any) -> None:
         abort(400, body=message)  # the reference answers a bare JSON string here
 
 
-def _dashboard_tags(device: Device) -> dict:
-    """Organization, location and floorplan as they are now: stored on dashboard points."""
-    placement = db.session.get(DeviceLocation, device.id)
-    return {
-        "organization_id": device.organization_id,
-        "location_id": placement.location_id if placement else None,
-        "floorplan_id": placement.floorplan_id if placement else None,
-    }
-
-
-def store_sample(*, device: Device, document: dict, time: datetime | None, current: bool) -> int:
+def store_sample(*, device: SampleDevice, document: dict, time: datetime | None, current: bool) -> int:
     """Write everything a validated sample produces, in one transaction; returns the number
     of new points."""
     session = db.session
     now = utcnow()
     sample_time = time or now
-    # Samples of one device are written one at a time: counter increments depend on the
-    # previous sample, and health on the stored flags.
+    # Samples of one device are written one at a time (the status row is locked until
+    # commit): counter increments depend on the previous sample, health on the stored flags.
     monitoring = session.execute(
         select(DeviceMonitoring).where(DeviceMonitoring.device_id == device.id).with_for_update()
     ).scalar_one()
-    snapshot = session.get(DeviceData, device.id, populate_existing=True)
+    snapshot = session.execute(
+        select(DeviceData.data, DeviceData.sample_time).where(DeviceData.device_id == device.id)
+    ).one_or_none()
     is_latest = snapshot is None or time is None or current or sample_time >= snapshot.sample_time
     transformed = netjson.transform(document)
     if is_latest:
@@ -136,7 +150,7 @@ def store_sample(*, device: Device, document: dict, time: datetime | None, curre
         previous_counters = writes.counters_before(session, device_id=device.id, time=sample_time)
     points = sample_points.extract(
         transformed, device_id=device.id, time=sample_time,
-        previous_counters=previous_counters, dashboard_tags=_dashboard_tags(device),
+        previous_counters=previous_counters, dashboard_tags=device.dashboard_tags,
     )
     metrics = ensure_metrics(session, device_id=device.id, names=points.metric_names)
     inserted = writes.insert_points(session, points.rows)

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from monitoring import errors
 from monitoring.extensions import db
-from monitoring.models import Organization, User
+from monitoring.models import FloorPlan, Organization, User
 from monitoring.pagination import paginate
 from monitoring.services.common import apply, commit
+from monitoring.services.floorplans import remove_image
 from monitoring.tenancy import manages, scoped
 
 LABEL = "Organization"
@@ -74,6 +75,11 @@ def delete(*, user: User, organization_id: uuid.UUID) -> None:
     organization = get(user=user, organization_id=organization_id)
     if not user.is_superuser:
         errors.forbidden()
+    images = db.session.scalars(
+        select(FloorPlan.image).where(FloorPlan.organization_id == organization.id, FloorPlan.image.is_not(None))
+    ).all()
     db.session.delete(organization)
     db.session.commit()
+    for image in images:  # files go only once the rows are gone for good
+        remove_image(image)
 

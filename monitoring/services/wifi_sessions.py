@@ -28,10 +28,12 @@ def associated_clients(document: dict) -> list[tuple[str, str | None, dict]]:
             continue
         if wireless.get("mode") != "access_point":
             continue
-        ssid = wireless.get("ssid")
+        # Stored with the reference's column limits: a longer name must not fail the sample.
+        ssid = wireless["ssid"][:32] if isinstance(wireless.get("ssid"), str) else None
+        name = str(interface.get("name", ""))[:15]
         for client in wireless.get("clients") or []:
             if isinstance(client, dict) and isinstance(client.get("mac"), str) and client["mac"]:
-                found.append((str(interface.get("name", ""))[:15], ssid[:32] if isinstance(ssid, str) else None, client))
+                found.append((name, ssid, client))
     return found
 
 

@@ -8,29 +8,40 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from psycopg2.extras import execute_values, register_uuid
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from monitoring.timeseries.tables import HYPERTABLES
 
+register_uuid()  # uuid.UUID values travel as native uuid parameters on raw cursors
+
 TABLES = {table.name: table for table in HYPERTABLES}
+COLUMNS = {name: tuple(column.name for column in table.columns) for name, table in TABLES.items()}
+# Built once from our own table definitions; request values only ever travel as parameters.
+INSERT_SQL = {
+    name: f"INSERT INTO {name} ({', '.join(columns)}) VALUES %s ON CONFLICT DO NOTHING"
+    for name, columns in COLUMNS.items()
+}
 # How far back a back-filled sample looks for its predecessor's counters.
 COUNTER_LOOKBACK = timedelta(days=7)
 
 
 def insert_points(session: Session, rows_by_table: dict[str, list[dict]]) -> int:
-    """Insert the rows; returns how many were new (resent points are skipped)."""
+    """Insert the rows, one multi-row statement per table, in the session's transaction;
+    returns how many were new (points of a resent sample are skipped)."""
     inserted = 0
-    for name, rows in rows_by_table.items():
-        if not rows:
-            continue
-        table = TABLES[name]
-        columns = [column.name for column in table.columns]
-        # A multi-row VALUES list needs the same columns in every row.
-        complete = [{column: row.get(column) for column in columns} for row in rows]
-        result = session.execute(insert(table).on_conflict_do_nothing(), complete)
-        inserted += max(result.rowcount, 0)
+    cursor = session.connection().connection.cursor()
+    try:
+        for name, rows in rows_by_table.items():
+            if not rows:
+                continue
+            columns = COLUMNS[name]
+            values = [tuple(row.get(column) for column in columns) for row in rows]
+            execute_values(cursor, INSERT_SQL[name], values, page_size=1000)
+            inserted += max(cursor.rowcount, 0)
+    finally:
+        cursor.close()
     return inserted
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -234,9 +234,11 @@ def test_dashboard_tags_are_stored_on_traffic_and_client_points(client, make, or
 
     db.session.add(DeviceLocation(device_id=device.id, location_id=location.id))
     db.session.commit()
-    assert post(client, device, sample(wireless("wlan0", [client_entry("aa:bb:cc:dd:ee:01")], rx=5, tx=5))).status_code == 200
+    document = sample(wireless("wlan0", [client_entry("aa:bb:cc:dd:ee:01")], rx=5, tx=5))
+    assert post(client, device, document).status_code == 200
     for table in ("traffic_points", "wifi_client_points"):
-        (row,) = rows(f"SELECT organization_id, location_id, floorplan_id FROM {table} WHERE device_id = :d", d=device.id)
+        (row,) = rows(f"SELECT organization_id, location_id, floorplan_id FROM {table} WHERE device_id = :d",
+                      d=device.id)
         assert (row.organization_id, row.location_id, row.floorplan_id) == (org.id, location.id, None)
 
 
@@ -329,7 +331,7 @@ def test_resending_the_same_sample_adds_no_points(client, device):
 
 
 def test_backfilled_sample_writes_points_but_keeps_the_current_snapshot(client, device):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert post(client, device, sample(interface("eth0", 5000, 5000))).status_code == 200
     old = (now - timedelta(days=1)).strftime("%d-%m-%Y_%H:%M:%S.%f")
     assert post(client, device, sample(interface("eth0", 100, 100)), time=old).status_code == 200
@@ -343,7 +345,7 @@ def test_backfilled_sample_writes_points_but_keeps_the_current_snapshot(client, 
 
 
 def test_backfill_increments_come_from_the_preceding_stored_point(client, device):
-    base = datetime(2024, 5, 2, 10, 0, tzinfo=timezone.utc)
+    base = datetime(2024, 5, 2, 10, 0, tzinfo=UTC)
     assert post(client, device, sample(interface("eth0", 10_000, 0))).status_code == 200  # "now": newest
     for step, rx in enumerate((1000, 1600, 2600)):
         time = (base + timedelta(minutes=5 * step)).strftime("%d-%m-%Y_%H:%M:%S.%f")
@@ -387,7 +389,7 @@ def test_unhealthy_value_makes_the_device_problem_and_recovery_makes_it_ok(clien
 def test_historical_samples_never_change_health(client, device):
     full_disk = copy.deepcopy(RESOURCES)
     full_disk["disk"][0]["used_bytes"] = 29000
-    old = (datetime.now(timezone.utc) - timedelta(minutes=6)).strftime("%d-%m-%Y_%H:%M:%S.%f")
+    old = (datetime.now(UTC) - timedelta(minutes=6)).strftime("%d-%m-%Y_%H:%M:%S.%f")
     assert post(client, device, sample(resources=full_disk), time=old).status_code == 200
     assert status_of(device) == "unknown"
     assert count("disk_points", device) == 1
@@ -444,7 +446,8 @@ def test_a_sample_without_clients_closes_every_session(client, device):
 
 
 def test_rejected_samples_write_nothing(client, device):
-    assert post(client, device, {"type": "DeviceMonitoring", "interfaces": [{"name": "x", "speed": 1000}]}).status_code == 400
+    bad = {"type": "DeviceMonitoring", "interfaces": [{"name": "x", "speed": 1000}]}
+    assert post(client, device, bad).status_code == 400
     for table in ("traffic_points", "wifi_client_points", "cpu_points"):
         assert count(table, device) == 0
     assert db.session.get(DeviceData, device.id) is None

@@ -45,3 +45,17 @@ def test_swagger_ui_is_served_from_local_assets(client):
     assert asset.status_code == 200 and len(asset.data) > 100_000
     asset.close()
     assert client.get("/api/v1/docs/assets/swagger-ui.css").status_code == 200
+
+
+def test_nul_characters_in_a_body_are_a_400_not_a_server_error(client, make, admin_headers):
+    from sqlalchemy import func, select
+
+    from monitoring.extensions import db
+    from monitoring.models import DeviceGroup
+
+    org = make.org()
+    response = client.post("/api/v1/controller/group/", headers=admin_headers,
+                           json={"organization": str(org.id), "name": "a\u0000b"})
+    assert response.status_code == 400
+    assert response.get_json() == {"name": ["Null characters are not allowed."]}
+    assert db.session.scalar(select(func.count()).select_from(DeviceGroup)) == 0
