@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft7Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -235,7 +236,8 @@ def _unique_items(validator, unique: bool, instance: Any, schema: dict) -> Itera
 
 Draft7Validator.check_schema(DEVICE_MONITORING_SCHEMA)
 _Validator = validators.extend(Draft7Validator, {"uniqueItems": _unique_items})
-_VALIDATOR = _Validator(DEVICE_MONITORING_SCHEMA, format_checker=FormatChecker(formats=("ipv4", "ipv6")))
+_FORMAT_CHECKER = FormatChecker(formats=("ipv4", "ipv6"))
+_VALIDATOR = _Validator(DEVICE_MONITORING_SCHEMA, format_checker=_FORMAT_CHECKER)
 
 _TOO_DEEP = f"the document is nested too deeply (the limit is {MAX_NESTING_DEPTH} levels)"
 
@@ -259,6 +261,26 @@ def _nested_deeper_than(document: Any, limit: int) -> bool:
     return False
 
 
+# The same schema compiled to Python code: about ten times faster than walking it, which
+# matters on the busiest endpoint. It only ever says "valid"; every rejection, and its
+# message, comes from jsonschema. Its format checks are jsonschema's own, and
+# tests/services/test_netjson_fast_path.py checks on generated documents that the two agree.
+_FAST_VALIDATE = fastjsonschema.compile(
+    DEVICE_MONITORING_SCHEMA,
+    formats={name: (lambda value, name=name: _FORMAT_CHECKER.conforms(value, name)) for name in ("ipv4", "ipv6")},
+)
+
+
+def _fast_valid(document: Any) -> bool:
+    try:
+        _FAST_VALIDATE(document)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    except RecursionError:
+        return False
+    return True
+
+
 def validation_error(document: Any) -> str | None:
     """Validate a parsed NetJSON DeviceMonitoring document.
 
@@ -275,6 +297,8 @@ def validation_error(document: Any) -> str | None:
     """
     if isinstance(document, dict | list) and _nested_deeper_than(document, MAX_NESTING_DEPTH):
         return _invalid("", _TOO_DEEP)
+    if _fast_valid(document):
+        return None
     try:
         error = best_match(_VALIDATOR.iter_errors(document))
     except RecursionError:
