@@ -51,7 +51,7 @@ def stored(database_url: str) -> tuple[int, int]:
     """(points, samples) in the database; every standard sample has exactly one cpu point."""
     from monitoring import create_app
     from monitoring.extensions import db
-    from monitoring.timeseries.writes import count_points
+    from monitoring.timeseries.counts import count_points
 
     os.environ["DATABASE_URL"] = database_url
     app = create_app()
@@ -66,6 +66,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(SHARED / "bench"))
@@ -73,7 +74,8 @@ def main() -> int:
 
     with database() as database_url:
         devices = create_devices(database_url, args.devices)
-        with gunicorn(database_url) as (base, process):
+        extra_env = {"WEB_CONCURRENCY": str(args.workers)} if args.workers else {}
+        with gunicorn(database_url, **extra_env) as (base, process):
             http = requests.Session()
             for i, device in enumerate(devices):  # prime: one sample each
                 response = http.post(f"{base}/api/v1/monitoring/device/{device['id']}/?key={device['key']}",
@@ -100,7 +102,7 @@ def main() -> int:
     accepted = wrk["requests"] - wrk["err_status"] - wrk["err_timeout"] - wrk["err_read"]
     acknowledged = accepted + len(devices)
     print(f"W1 ingest: {args.devices} devices, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-          "gunicorn with gunicorn.conf.py defaults")
+          f"gunicorn workers: {args.workers or 'gunicorn.conf.py default'}")
     print(f"  requests              {wrk['requests']} in {seconds:.1f} s, non-2xx/errors: {errors}")
     print(f"  accepted samples/s    {accepted / seconds:.1f}")
     print(f"  points/s              {POINTS_PER_SAMPLE * accepted / seconds:.0f}")

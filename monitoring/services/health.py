@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from monitoring.models import DeviceMonitoring, Metric
 from monitoring.registry import CRITICAL_DEVICE_METRICS, DEFAULT_ALERT, METRICS
 
 HISTORICAL_AGE = timedelta(minutes=5)
@@ -22,7 +21,7 @@ def is_historical(time: datetime, *, now: datetime) -> bool:
     return time < now - HISTORICAL_AGE
 
 
-def effective_alert(metric: Metric) -> tuple[str, float, int]:
+def effective_alert(metric) -> tuple[str, float, int]:
     """(operator, threshold, tolerance minutes): custom values win over registry defaults."""
     default = METRICS[metric.configuration].alert or DEFAULT_ALERT
     settings = metric.alert_settings
@@ -39,13 +38,16 @@ def crossed(value: float, operator: str, threshold: float) -> bool:
     return value > threshold if operator == ">" else value < threshold
 
 
-def evaluate(metrics: dict[MetricKey, Metric], alert_values: dict[MetricKey, float]) -> bool:
-    """Update the flags of the metrics that have alert settings; True if any flag changed.
+def evaluate(metrics: dict, alert_values: dict[MetricKey, float]) -> list:
+    """Update the flags of the metrics that have alert settings; returns those that changed.
+
+    ``metrics`` maps (configuration, ifname) to metric rows or states (anything with the
+    model's attribute names).
 
     With a tolerance, a first assessment or a recovery that is not yet confirmed keeps the
     tolerant flag as it is; the look-back over stored points decides the rest.
     """
-    changed = False
+    changed = []
     for key, value in alert_values.items():
         metric = metrics.get(key)
         if metric is None or metric.alert_settings is None:
@@ -60,11 +62,11 @@ def evaluate(metrics: dict[MetricKey, Metric], alert_values: dict[MetricKey, flo
             tolerant = True  # fewer than two offending points: nothing confirmed yet
         if metric.is_healthy != healthy or metric.is_healthy_tolerant != tolerant:
             metric.is_healthy, metric.is_healthy_tolerant = healthy, tolerant
-            changed = True
+            changed.append(metric)
     return changed
 
 
-def device_status(metrics: list[Metric]) -> str:
+def device_status(metrics: list) -> str:
     """``problem`` if any metric is unhealthy, ``critical`` if every critical metric is,
     else ``ok``."""
     unhealthy = [m for m in metrics if m.is_healthy is False]
@@ -76,11 +78,10 @@ def device_status(metrics: list[Metric]) -> str:
     return "problem"
 
 
-def update_device_status(monitoring: DeviceMonitoring, metrics: list[Metric]) -> bool:
-    if monitoring.status == "deactivated":
-        return False
+def changed_status(current: str, metrics: list) -> str | None:
+    """The device's new status after a health change, or None if it stays (a deactivated
+    device keeps its status whatever its metrics say)."""
+    if current == "deactivated":
+        return None
     status = device_status(metrics)
-    if status == monitoring.status:
-        return False
-    monitoring.status = status
-    return True
+    return status if status != current else None

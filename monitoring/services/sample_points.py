@@ -48,16 +48,9 @@ def _int(value: Any) -> int | None:
     return int(number) if number is not None else None
 
 
-def counters_of(document: dict | None) -> Counters:
-    """The traffic counters of each interface of a snapshot."""
-    counters: Counters = {}
-    for interface in (document or {}).get("interfaces") or []:
-        statistics = interface.get("statistics") or {}
-        counters[normalise_ifname(interface.get("name", ""))] = (
-            _int(statistics.get("rx_bytes")),
-            _int(statistics.get("tx_bytes")),
-        )
-    return counters
+def counters_by_ifname(raw: dict[str, list | tuple]) -> Counters:
+    """Counters keyed by raw interface name (as in a snapshot) to normalised names."""
+    return {normalise_ifname(name): (_int(pair[0]), _int(pair[1])) for name, pair in raw.items()}
 
 
 def increment(current: int | None, previous: int | None) -> int:

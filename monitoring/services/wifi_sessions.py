@@ -3,20 +3,25 @@
 Only access-point wireless interfaces count. A client seen on (device, interface, SSID) has
 an open session there; a client missing from a later sample has its session closed; a
 client that comes back gets a new session (sessions are never reopened).
+
+Pure planning: given the open sessions and a sample, what to insert and what to close. The
+writes go with the rest of the sample's (monitoring/timeseries/sample_store.py).
 """
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
-
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
-
-from monitoring.models import WifiClient, WifiSession
 
 CLIENT_FLAGS = ("ht", "vht", "he")
 CLIENT_BOOLEANS = ("wmm", "wds", "wps")
+
+
+@dataclass
+class SessionPlan:
+    clients: list[dict] = field(default_factory=list)  # wifi_clients rows to upsert
+    new_sessions: list[dict] = field(default_factory=list)
+    ended_sessions: list[uuid.UUID] = field(default_factory=list)
 
 
 def associated_clients(document: dict) -> list[tuple[str, str | None, dict]]:
@@ -46,40 +51,26 @@ def _client_row(client: dict) -> dict:
     return row
 
 
-def update_sessions(session: Session, *, device_id: uuid.UUID, document: dict, now: datetime) -> None:
+def plan_sessions(*, device_id: uuid.UUID, document: dict, open_sessions: list, now: datetime) -> SessionPlan:
+    """``open_sessions``: objects with id, wifi_client_id, interface_name, ssid."""
+    plan = SessionPlan()
     clients = associated_clients(document)
-    if clients:
-        rows = {}
-        for _, _, client in clients:
-            rows[client["mac"][:17]] = _client_row(client)  # one row per MAC per statement
-        statement = insert(WifiClient).values(list(rows.values()))
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["mac_address"],
-            set_={name: statement.excluded[name] for name in ("vendor", *CLIENT_FLAGS, *CLIENT_BOOLEANS)}
-            | {"modified": now},
-        ))
-    open_sessions = {
-        (row.wifi_client_id, row.interface_name, row.ssid): row.id
-        for row in session.execute(
-            select(WifiSession.id, WifiSession.wifi_client_id, WifiSession.interface_name, WifiSession.ssid)
-            .where(WifiSession.device_id == device_id, WifiSession.stop_time.is_(None))
-        )
-    }
-    still_open = set()
-    new_sessions = {}
+    rows = {}
+    for _, _, client in clients:
+        rows[client["mac"][:17]] = _client_row(client)  # one row per MAC per statement
+    plan.clients = list(rows.values())
+    open_by_key = {(s.wifi_client_id, s.interface_name, s.ssid): s.id for s in open_sessions}
+    still_open: set = set()
+    new_sessions: dict = {}
     for interface_name, ssid, client in clients:
         key = (client["mac"][:17], interface_name, ssid)
-        if key in open_sessions:
-            still_open.add(open_sessions[key])
+        if key in open_by_key:
+            still_open.add(open_by_key[key])
         elif key not in new_sessions:
             new_sessions[key] = {
                 "id": uuid.uuid4(), "device_id": device_id, "wifi_client_id": key[0],
                 "interface_name": interface_name, "ssid": ssid, "start_time": now, "modified": now,
             }
-    if new_sessions:
-        session.execute(insert(WifiSession).values(list(new_sessions.values())))
-    ended = [session_id for session_id in open_sessions.values() if session_id not in still_open]
-    if ended:
-        session.execute(
-            update(WifiSession).where(WifiSession.id.in_(ended)).values(stop_time=now, modified=now)
-        )
+    plan.new_sessions = list(new_sessions.values())
+    plan.ended_sessions = [session_id for session_id in open_by_key.values() if session_id not in still_open]
+    return plan

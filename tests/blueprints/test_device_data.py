@@ -452,3 +452,28 @@ def test_rejected_samples_write_nothing(client, device):
         assert count(table, device) == 0
     assert db.session.get(DeviceData, device.id) is None
     assert status_of(device) == "unknown"
+
+
+def test_a_failure_mid_write_leaves_nothing(client, device, monkeypatch):
+    """Every write of the sample has been sent when the failure strikes: nothing may stay."""
+    from monitoring.timeseries import sample_store
+
+    real_execute = sample_store.WriteBatch.execute
+
+    def execute_then_fail(self):
+        real_execute(self)
+        raise RuntimeError("connection lost before commit")
+
+    monkeypatch.setattr(sample_store.WriteBatch, "execute", execute_then_fail)
+    document = sample(wireless("wlan0", [client_entry("aa:00:00:00:00:07")], rx=10, tx=10), resources=RESOURCES)
+    with pytest.raises(RuntimeError):
+        post(client, device, document)
+    for table in ("traffic_points", "wifi_client_points", "cpu_points", "memory_points", "disk_points"):
+        assert count(table, device) == 0
+    assert db.session.get(DeviceData, device.id) is None
+    assert sessions(device) == []
+    assert db.session.get(WifiClient, "aa:00:00:00:00:07") is None
+    assert status_of(device) == "unknown"
+    monkeypatch.setattr(sample_store.WriteBatch, "execute", real_execute)
+    assert post(client, device, document).status_code == 200  # the connection went back clean
+    assert count("cpu_points", device) == 1

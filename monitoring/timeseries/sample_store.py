@@ -1,0 +1,282 @@
+"""All SQL of storing one device sample: the busiest path of the service.
+
+A sample costs four round trips: the device and its key; the device's state, read and
+locked in one statement (status, previous counters, metrics with their alert settings,
+open WiFi sessions); one batch carrying every write (points, snapshot, WiFi clients and
+sessions, health flags, status); and the commit. Statements are fixed strings built from our
+own table definitions; request values only ever travel as parameters, adapted by psycopg2.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from psycopg2.extras import Json, register_uuid
+
+from monitoring.registry import METRICS, charts_for
+from monitoring.timeseries.tables import HYPERTABLES
+
+register_uuid()  # uuid.UUID values travel as native uuid parameters
+
+POINT_COLUMNS = {table.name: tuple(column.name for column in table.columns) for table in HYPERTABLES}
+# How far back a back-filled sample looks for its predecessor's counters.
+COUNTER_LOOKBACK = timedelta(days=7)
+
+MetricKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class SampleDevice:
+    """What writing a sample needs to know about its device."""
+
+    id: uuid.UUID
+    key: str
+    is_deactivated: bool
+    organization_id: uuid.UUID
+    location_id: uuid.UUID | None
+    floorplan_id: uuid.UUID | None
+
+    @property
+    def dashboard_tags(self) -> dict:
+        """Organization, location and floorplan as they are now: stored on dashboard points."""
+        return {"organization_id": self.organization_id, "location_id": self.location_id,
+                "floorplan_id": self.floorplan_id}
+
+
+@dataclass
+class AlertState:
+    is_active: bool
+    custom_operator: str | None
+    custom_threshold: float | None
+    custom_tolerance: int | None
+
+
+@dataclass
+class MetricState:
+    """A metric row as health evaluation sees it (same attribute names as the model)."""
+
+    id: uuid.UUID
+    configuration: str
+    key: str
+    field_name: str
+    ifname: str
+    is_healthy: bool | None
+    is_healthy_tolerant: bool | None
+    alert_settings: AlertState | None
+
+
+@dataclass
+class OpenSession:
+    id: uuid.UUID
+    wifi_client_id: str
+    interface_name: str
+    ssid: str | None
+
+
+@dataclass
+class DeviceState:
+    status: str
+    snapshot_time: datetime | None
+    snapshot_counters: dict[str, list]  # raw interface name -> [rx_bytes, tx_bytes]
+    metrics: dict[MetricKey, MetricState] = field(default_factory=dict)
+    open_sessions: list[OpenSession] = field(default_factory=list)
+
+
+LOAD_DEVICE = """
+    SELECT d.id, d.key, d.is_deactivated, d.organization_id, l.location_id, l.floorplan_id
+    FROM devices d
+    JOIN organizations o ON o.id = d.organization_id AND o.is_active
+    LEFT JOIN device_locations l ON l.device_id = d.id
+    WHERE d.id = %(device_id)s
+"""
+
+# FOR UPDATE OF the status row: samples of one device are stored one at a time, since
+# counter increments depend on the previous sample and health on the stored flags.
+LOCK_DEVICE_STATE = """
+    SELECT m.status,
+           s.sample_time,
+           (SELECT coalesce(jsonb_object_agg(i->>'name',
+                                             jsonb_build_array(i->'statistics'->'rx_bytes',
+                                                               i->'statistics'->'tx_bytes')), '{}')
+              FROM jsonb_array_elements(CASE jsonb_typeof(s.data->'interfaces')
+                                        WHEN 'array' THEN s.data->'interfaces' ELSE '[]' END) i
+             WHERE jsonb_typeof(i) = 'object' AND i->>'name' IS NOT NULL) AS counters,
+           (SELECT coalesce(json_agg(json_build_array(
+                       x.id, x.configuration, x.key, x.field_name, x.ifname, x.is_healthy,
+                       x.is_healthy_tolerant, a.metric_id IS NOT NULL, a.is_active, a.custom_operator,
+                       a.custom_threshold, a.custom_tolerance)), '[]')
+              FROM metrics x LEFT JOIN alert_settings a ON a.metric_id = x.id
+             WHERE x.device_id = m.device_id) AS metrics,
+           (SELECT coalesce(json_agg(json_build_array(w.id, w.wifi_client_id, w.interface_name, w.ssid)), '[]')
+              FROM wifi_sessions w
+             WHERE w.device_id = m.device_id AND w.stop_time IS NULL) AS open_sessions
+    FROM device_monitoring m
+    LEFT JOIN device_data s ON s.device_id = m.device_id
+    WHERE m.device_id = %(device_id)s
+    FOR UPDATE OF m
+"""
+
+COUNTERS_BEFORE = """
+    SELECT DISTINCT ON (ifname) ifname, rx_counter, tx_counter
+    FROM traffic_points
+    WHERE device_id = %(device_id)s AND time < %(time)s AND time >= %(since)s
+    ORDER BY ifname, time DESC
+"""
+
+
+PREPARED = {"load_device": LOAD_DEVICE, "lock_device_state": LOCK_DEVICE_STATE}
+
+
+def _execute_prepared(cursor, connection_info: dict, name: str, device_id: uuid.UUID) -> None:
+    """Run one of the two per-sample reads as a server-side prepared statement: they are
+    planned once per connection instead of on every sample. ``connection_info`` lives as
+    long as the pooled connection (and is emptied with it), so is the set of what that
+    connection has prepared."""
+    prepared = connection_info.setdefault("prepared_statements", set())
+    if name not in prepared:
+        cursor.execute(f"PREPARE {name} (uuid) AS {PREPARED[name].replace('%(device_id)s', '$1')}")
+        prepared.add(name)
+    cursor.execute(f"EXECUTE {name} (%s)", (device_id,))
+
+
+def load_device(cursor, device_id: uuid.UUID, connection_info: dict) -> SampleDevice | None:
+    """The device if it exists in an active organization."""
+    _execute_prepared(cursor, connection_info, "load_device", device_id)
+    row = cursor.fetchone()
+    return SampleDevice(*row) if row else None
+
+
+def _metric_state(row: list) -> MetricState:
+    (metric_id, configuration, key, field_name, ifname, healthy, tolerant,
+     has_alert, is_active, operator, threshold, tolerance) = row
+    alert = AlertState(is_active, operator, threshold, tolerance) if has_alert else None
+    return MetricState(uuid.UUID(metric_id), configuration, key, field_name, ifname, healthy, tolerant, alert)
+
+
+def lock_device_state(cursor, device_id: uuid.UUID, connection_info: dict) -> DeviceState:
+    _execute_prepared(cursor, connection_info, "lock_device_state", device_id)
+    status, snapshot_time, counters, metrics, sessions = cursor.fetchone()
+    state = DeviceState(status=status, snapshot_time=snapshot_time, snapshot_counters=counters)
+    for row in metrics:
+        metric = _metric_state(row)
+        state.metrics[(metric.configuration, metric.ifname)] = metric
+    state.open_sessions = [OpenSession(uuid.UUID(s[0]), s[1], s[2], s[3]) for s in sessions]
+    return state
+
+
+def counters_before(cursor, device_id: uuid.UUID, time: datetime) -> dict[str, tuple]:
+    """The traffic counters each interface had at its last point before ``time``: the
+    predecessor of a back-filled sample, which the latest snapshot is not."""
+    cursor.execute(COUNTERS_BEFORE, {"device_id": device_id, "time": time, "since": time - COUNTER_LOOKBACK})
+    return {ifname: (rx, tx) for ifname, rx, tx in cursor.fetchall()}
+
+
+def create_metrics(cursor, device_id: uuid.UUID, names: dict[MetricKey, str],
+                   auto_charts, connection_info: dict) -> dict[MetricKey, MetricState]:
+    """Metric rows seen for the first time, with their alert settings and charts.
+
+    ``ON CONFLICT DO NOTHING``: a concurrent sample that created one first wins, and its
+    row is read back instead.
+    """
+    created = {}
+    for (configuration, ifname), name in names.items():
+        config = METRICS[configuration]
+        cursor.execute(
+            """INSERT INTO metrics (id, device_id, configuration, name, key, field_name, ifname, created)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, now())
+               ON CONFLICT (device_id, configuration, ifname) DO NOTHING RETURNING id""",
+            (uuid.uuid4(), device_id, configuration, name, config.key, config.field_name, ifname),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            continue
+        metric_id = row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0]))
+        alert = None
+        if config.alert is not None:
+            cursor.execute("INSERT INTO alert_settings (metric_id, is_active) VALUES (%s, true)", (metric_id,))
+            alert = AlertState(True, None, None, None)
+        for chart in charts_for(configuration, auto_charts):
+            cursor.execute("INSERT INTO charts (id, metric_id, configuration, created) VALUES (%s, %s, %s, now())",
+                           (uuid.uuid4(), metric_id, chart))
+        created[(configuration, ifname)] = MetricState(
+            metric_id, configuration, config.key, config.field_name, ifname, None, None, alert)
+    if len(created) < len(names):  # lost a race: read the winners' rows
+        state = lock_device_state(cursor, device_id, connection_info)
+        created.update({key: state.metrics[key] for key in names if key in state.metrics and key not in created})
+    return created
+
+
+class WriteBatch:
+    """Every write of one sample, sent to the database in a single round trip."""
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self.statements: list[bytes] = []
+
+    def _add(self, sql: str, params) -> None:
+        self.statements.append(self.cursor.mogrify(sql, params))
+
+    def _values(self, sql_head: str, sql_tail: str, columns: int, rows: list[tuple]) -> None:
+        placeholders = ",".join(["(" + ",".join(["%s"] * columns) + ")"] * len(rows))
+        self._add(f"{sql_head} VALUES {placeholders} {sql_tail}", [value for row in rows for value in row])
+
+    def points(self, rows_by_table: dict[str, list[dict]]) -> None:
+        """One multi-row INSERT per hypertable; a resent point is skipped, not duplicated."""
+        for table, rows in rows_by_table.items():
+            if rows:
+                columns = POINT_COLUMNS[table]
+                self._values(f"INSERT INTO {table} ({', '.join(columns)})", "ON CONFLICT DO NOTHING",
+                             len(columns), [tuple(row.get(c) for c in columns) for row in rows])
+
+    def snapshot(self, device_id: uuid.UUID, document: dict, sample_time: datetime, now: datetime) -> None:
+        self._add(
+            """INSERT INTO device_data (device_id, data, sample_time, received_at) VALUES (%s, %s, %s, %s)
+               ON CONFLICT (device_id) DO UPDATE
+               SET data = EXCLUDED.data, sample_time = EXCLUDED.sample_time, received_at = EXCLUDED.received_at""",
+            (device_id, Json(document), sample_time, now),
+        )
+
+    def wifi_clients(self, clients: list[dict], now: datetime) -> None:
+        """Insert new clients; rewrite known ones only when something about them changed
+        (a row rewritten on every sample would bloat the table for nothing)."""
+        if not clients:
+            return
+        columns = ("mac_address", "vendor", "ht", "vht", "he", "wmm", "wds", "wps")
+        self._values(
+            f"INSERT INTO wifi_clients ({', '.join(columns)}, created, modified)",
+            """ON CONFLICT (mac_address) DO UPDATE
+               SET vendor = EXCLUDED.vendor, ht = EXCLUDED.ht, vht = EXCLUDED.vht, he = EXCLUDED.he,
+                   wmm = EXCLUDED.wmm, wds = EXCLUDED.wds, wps = EXCLUDED.wps, modified = EXCLUDED.modified
+               WHERE (wifi_clients.vendor, wifi_clients.ht, wifi_clients.vht, wifi_clients.he,
+                      wifi_clients.wmm, wifi_clients.wds, wifi_clients.wps)
+                     IS DISTINCT FROM
+                     (EXCLUDED.vendor, EXCLUDED.ht, EXCLUDED.vht, EXCLUDED.he,
+                      EXCLUDED.wmm, EXCLUDED.wds, EXCLUDED.wps)""",
+            len(columns) + 2, [tuple(c[name] for name in columns) + (now, now) for c in clients],
+        )
+
+    def open_sessions(self, sessions: list[dict]) -> None:
+        if not sessions:
+            return
+        columns = ("id", "device_id", "wifi_client_id", "interface_name", "ssid", "start_time", "modified")
+        self._values(f"INSERT INTO wifi_sessions ({', '.join(columns)})", "", len(columns),
+                     [tuple(s[c] for c in columns) for s in sessions])
+
+    def close_sessions(self, session_ids: list[uuid.UUID], now: datetime) -> None:
+        if session_ids:
+            self._add("UPDATE wifi_sessions SET stop_time = %s, modified = %s WHERE id = ANY(%s)",
+                      (now, now, list(session_ids)))
+
+    def metric_health(self, metric: MetricState) -> None:
+        self._add("UPDATE metrics SET is_healthy = %s, is_healthy_tolerant = %s WHERE id = %s",
+                  (metric.is_healthy, metric.is_healthy_tolerant, metric.id))
+
+    def device_status(self, device_id: uuid.UUID, status: str, now: datetime) -> None:
+        self._add("UPDATE device_monitoring SET status = %s, modified = %s WHERE device_id = %s",
+                  (status, now, device_id))
+
+    def execute(self) -> None:
+        if self.statements:
+            self.cursor.execute(b";\n".join(self.statements))
+            self.statements = []
