@@ -13,12 +13,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.bulk_load import load_history  # noqa: E402
 from bench.common import SHARED, PeakRss, cpu_seconds, database, gunicorn, postgres_rss_mib  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
@@ -67,13 +69,25 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--history-days", type=int, default=0,
+                        help="first bulk-load this many days of history (the scale run uses 30)")
+    parser.add_argument("--history-devices", type=int, default=1000)
     args = parser.parse_args()
 
     sys.path.insert(0, str(SHARED / "bench"))
     from payload import make_payload  # the standard workload, from shared/bench
 
     with database() as database_url:
-        devices = create_devices(database_url, args.devices)
+        if args.history_days:
+            began = time.monotonic()
+            print(f"loading {args.history_days} days x {args.history_devices} devices of history ...", flush=True)
+            history = load_history(database_url, devices=max(args.history_devices, args.devices),
+                                   days=args.history_days, log=lambda line: print(line, flush=True))
+            devices = history[: args.devices]
+            print(f"history loaded in {time.monotonic() - began:.0f} s: {stored(database_url)[0]} points")
+        else:
+            devices = create_devices(database_url, args.devices)
+        points_before, samples_before = stored(database_url)
         extra_env = {"WEB_CONCURRENCY": str(args.workers)} if args.workers else {}
         with gunicorn(database_url, **extra_env) as (base, process):
             http = requests.Session()
@@ -101,7 +115,10 @@ def main() -> int:
     errors = wrk["err_status"] + wrk["err_connect"] + wrk["err_read"] + wrk["err_write"] + wrk["err_timeout"]
     accepted = wrk["requests"] - wrk["err_status"] - wrk["err_timeout"] - wrk["err_read"]
     acknowledged = accepted + len(devices)
-    print(f"W1 ingest: {args.devices} devices, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+    history = ""
+    if args.history_days:
+        history = f", after {args.history_days} days x {args.history_devices} devices of history"
+    print(f"W1 ingest{history}: {args.devices} devices, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
           f"gunicorn workers: {args.workers or 'gunicorn.conf.py default'}")
     print(f"  requests              {wrk['requests']} in {seconds:.1f} s, non-2xx/errors: {errors}")
     print(f"  accepted samples/s    {accepted / seconds:.1f}")
@@ -114,10 +131,12 @@ def main() -> int:
     # wrk stops with up to one request per connection in flight: the server may have
     # committed those without wrk counting the answer. So: nothing acknowledged is missing,
     # at most `connections` more are stored, and every stored sample has all its points.
+    stored_points -= points_before
+    stored_samples -= samples_before
     in_flight = stored_samples - acknowledged
     complete = stored_points == POINTS_PER_SAMPLE * stored_samples
     no_loss = 0 <= in_flight <= args.connections
-    print(f"  stored                {stored_points} points = 15 x {stored_samples} samples "
+    print(f"  stored (this run)     {stored_points} points = 15 x {stored_samples} samples "
           f"({acknowledged} acknowledged + {in_flight} in flight at the cut-off): "
           f"{'OK' if complete and no_loss else 'MISMATCH'}")
     return 0 if complete and no_loss else 1
