@@ -44,6 +44,8 @@ run: setup migrate
 	@echo "  API docs:      http://127.0.0.1:$(PORT)/api/v1/docs/"
 	@echo "  First admin:   $(VENV)/bin/flask --app wsgi create-superuser --username admin --password '<password>'"
 	@echo "  Database:      $(DATABASE_URL) (stop it with 'make db-stop')"
+	@if [ "$$(psql "$(DATABASE_URL)" -Atc 'SELECT count(*) FROM devices' 2>/dev/null)" = "0" ]; then \
+	  echo "  No devices yet: '$(VENV)/bin/flask --app wsgi seed-demo' adds demo devices with a week of data"; fi
 	@echo ""
 	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
