@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import CheckConstraint, FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -299,6 +299,7 @@ class WifiSession(db.Model):
     __table_args__ = (
         Index("ix_wifi_sessions_device_start", "device_id", "start_time"),
         Index("ix_wifi_sessions_start", "start_time"),
+        Index("ix_wifi_sessions_organization_start", "organization_id", text("start_time DESC"), text("id DESC")),
         Index(
             "ix_wifi_sessions_open", "device_id",
             postgresql_where=text("stop_time IS NULL"),
@@ -307,6 +308,9 @@ class WifiSession(db.Model):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    # Always the device's organization: set by the database (triggers of migration 0003),
+    # never by the application. Lists of a tenant's sessions read its index alone.
+    organization_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), server_default=FetchedValue())
     wifi_client_id: Mapped[str] = mapped_column(
         ForeignKey("wifi_clients.mac_address", ondelete="CASCADE"), index=True
     )
@@ -317,5 +321,43 @@ class WifiSession(db.Model):
     modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
 
+class Check(db.Model):
+    """An active check of a device (ping, data collected, …), run by the worker."""
+
+    __tablename__ = "checks"
+    __table_args__ = (UniqueConstraint("device_id", "name"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    check_type: Mapped[str] = mapped_column(String(32))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    params: Mapped[dict] = mapped_column(JSONB, default=dict, server_default="{}")
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+
+class Notification(db.Model):
+    """A problem or recovery of a metric, one row per recipient (the organization's managers
+    and every superuser)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient_time", "recipient_id", "timestamp"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    metric_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))  # e.g. cpu_problem, cpu_recovery
+    level: Mapped[str] = mapped_column(String(16))  # warning (problem) or info (recovery)
+    message: Mapped[str] = mapped_column(Text)
+    unread: Mapped[bool] = mapped_column(default=True, server_default="true")
+    timestamp: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
 # The hypertables share this metadata (migrations and test clean-up see them).
+import monitoring.timeseries.chart_tables  # noqa: E402,F401
 import monitoring.timeseries.tables  # noqa: E402,F401

@@ -2,11 +2,16 @@
 
 Only real-time samples are judged: a point older than five minutes is history and never
 changes health. ``is_healthy`` follows the latest value immediately; ``is_healthy_tolerant``
-only turns unhealthy once the threshold has been crossed for the tolerance period.
+turns unhealthy only once the threshold has been crossed for the whole tolerance (two or
+more offending points spanning it, none on the other side in between), and drives the
+problem and recovery notifications. Device status follows ``is_healthy``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from monitoring.registry import CRITICAL_DEVICE_METRICS, DEFAULT_ALERT, METRICS
 
@@ -15,6 +20,14 @@ HISTORICAL_AGE = timedelta(minutes=5)
 TOLERANCE_INTERVAL = timedelta(seconds=300)
 
 MetricKey = tuple[str, str]
+# (metric, since, until) -> stored (time, value) points of its alert field in [since, until)
+Lookback = Callable[[Any, datetime, datetime], list[tuple[datetime, float]]]
+
+
+@dataclass
+class HealthChange:
+    metric: Any
+    notification: str | None  # "problem", "recovery", or None (no notification)
 
 
 def is_historical(time: datetime, *, now: datetime) -> bool:
@@ -35,35 +48,70 @@ def effective_alert(metric) -> tuple[str, float, int]:
 
 
 def crossed(value: float, operator: str, threshold: float) -> bool:
+    """Strict: a value equal to the threshold has not crossed it."""
     return value > threshold if operator == ">" else value < threshold
 
 
-def evaluate(metrics: dict, alert_values: dict[MetricKey, float]) -> list:
-    """Update the flags of the metrics that have alert settings; returns those that changed.
+def search_window(tolerance: timedelta) -> timedelta:
+    """How far back the tolerance looks: a quarter more for tolerances of one to two check
+    intervals, so a point that arrives a little late still counts."""
+    if TOLERANCE_INTERVAL <= tolerance <= 2 * TOLERANCE_INTERVAL:
+        return tolerance * 1.25
+    return tolerance
+
+
+def tolerance_crossed(metric, value: float, *, operator: str, threshold: float, tolerance: timedelta,
+                      at: datetime, lookback: Lookback) -> bool:
+    """Whether the tolerant flag should say "crossed" after writing ``value`` at ``at``."""
+    is_crossed = crossed(value, operator, threshold)
+    if tolerance == timedelta(0) or tolerance < TOLERANCE_INTERVAL:
+        return is_crossed
+    tolerant = metric.is_healthy_tolerant
+    # The value agrees with the current tolerant state: every branch below would keep it.
+    if (is_crossed and tolerant is False) or (not is_crossed and tolerant is True):
+        return is_crossed
+    since = at - search_window(tolerance)
+    points = [*lookback(metric, since, at), (at, value)]
+    offending = sorted(time for time, v in points if crossed(v, operator, threshold) == is_crossed)
+    if len(offending) < 2 or at - offending[0] < tolerance:
+        return tolerant is False  # not confirmed yet: keep the state (null counts as healthy)
+    if any(crossed(v, operator, threshold) != is_crossed for _, v in points):
+        # Flapping: keep the state. (The reference counts a never-assessed state as crossed
+        # here, alerting on a healthy value; null stays healthy, as in the branch above.)
+        return tolerant is False
+    return is_crossed
+
+
+def evaluate(metrics: dict, alert_values: dict[MetricKey, float], *, at: datetime,
+             lookback: Lookback) -> list[HealthChange]:
+    """Update the flags of the metrics that have alert settings after a real-time write at
+    ``at``; returns the metrics whose flags changed, with the notification each calls for.
 
     ``metrics`` maps (configuration, ifname) to metric rows or states (anything with the
     model's attribute names).
-
-    With a tolerance, a first assessment or a recovery that is not yet confirmed keeps the
-    tolerant flag as it is; the look-back over stored points decides the rest.
     """
-    changed = []
+    changes = []
     for key, value in alert_values.items():
         metric = metrics.get(key)
         if metric is None or metric.alert_settings is None:
             continue
         operator, threshold, tolerance = effective_alert(metric)
-        is_crossed = crossed(value, operator, threshold)
-        healthy = not is_crossed
-        tolerant = metric.is_healthy_tolerant
-        if timedelta(minutes=tolerance) < TOLERANCE_INTERVAL:
-            tolerant = healthy
-        elif tolerant is None:
-            tolerant = True  # fewer than two offending points: nothing confirmed yet
+        healthy = not crossed(value, operator, threshold)
+        result = tolerance_crossed(metric, value, operator=operator, threshold=threshold,
+                                   tolerance=timedelta(minutes=tolerance), at=at, lookback=lookback)
+        notification, tolerant = None, metric.is_healthy_tolerant
+        if result and tolerant is not False:
+            tolerant, notification = False, "problem"  # a first assessment that is unhealthy notifies too
+        elif not result and tolerant is False:
+            tolerant, notification = True, "recovery"
+        elif not result and tolerant is None:
+            tolerant = True  # first assessment, healthy: nothing to tell
+        if not metric.alert_settings.is_active:
+            notification = None  # flags and status still change; nobody is told
         if metric.is_healthy != healthy or metric.is_healthy_tolerant != tolerant:
             metric.is_healthy, metric.is_healthy_tolerant = healthy, tolerant
-            changed.append(metric)
-    return changed
+            changes.append(HealthChange(metric, notification))
+    return changes
 
 
 def device_status(metrics: list) -> str:

@@ -20,7 +20,7 @@ from flask_smorest import abort
 from monitoring import errors, netjson
 from monitoring.extensions import db
 from monitoring.models import utcnow
-from monitoring.services import health, sample_points
+from monitoring.services import health, notifications, sample_points
 from monitoring.services.wifi_sessions import plan_sessions
 from monitoring.timeseries import sample_store
 from monitoring.timeseries.sample_store import SampleDevice
@@ -137,17 +137,38 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
                 batch.open_sessions(plan.new_sessions)
                 batch.close_sessions(plan.ended_sessions, now)
         if not health.is_historical(sample_time, now=now):
-            changed = health.evaluate(state.metrics, points.alert_values)
-            for metric in changed:
-                batch.metric_health(metric)
-            status = health.changed_status(state.status, list(state.metrics.values())) if changed else None
-            if status is not None:
-                batch.device_status(device.id, status, now)
+            _judge_health(cursor, batch, device=device, state=state, alert_values=points.alert_values,
+                          at=sample_time, now=now)
         batch.execute()
         connection.commit()
     finally:
         cursor.close()
     return {table: len(rows) for table, rows in points.rows.items()}
+
+
+def _judge_health(cursor, batch, *, device: SampleDevice, state, alert_values: dict, at: datetime,
+                  now: datetime) -> None:
+    """Health flags, notifications and device status after a real-time sample."""
+    changes = health.evaluate(
+        state.metrics, alert_values, at=at,
+        lookback=lambda metric, since, until: sample_store.alert_points(cursor, device.id, metric, since, until),
+    )
+    for change in changes:
+        batch.metric_health(change.metric)
+        if change.notification:
+            configuration = change.metric.configuration
+            batch.notification(
+                device=device, metric=change.metric, at=now,
+                type=notifications.notification_type(configuration, change.notification),
+                level=notifications.LEVELS[change.notification],
+                message=notifications.message(
+                    configuration=configuration, kind=change.notification, device_name=device.name,
+                    device_url=f"/api/v1/monitoring/device/{device.id}/",
+                    threshold=health.effective_alert(change.metric)[1]),
+            )
+    status = health.changed_status(state.status, list(state.metrics.values())) if changes else None
+    if status is not None:
+        batch.device_status(device.id, status, now)
 
 
 def receive(*, device_id: uuid.UUID, key: str | None, stream, content_length: int | None,

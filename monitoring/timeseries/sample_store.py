@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from psycopg2.extras import Json, register_uuid
 
-from monitoring.registry import METRICS, charts_for
+from monitoring.registry import ALERT_SOURCES, METRICS, charts_for
 from monitoring.timeseries.tables import HYPERTABLES
 
 register_uuid()  # uuid.UUID values travel as native uuid parameters
@@ -31,6 +31,7 @@ class SampleDevice:
     """What writing a sample needs to know about its device."""
 
     id: uuid.UUID
+    name: str
     key: str
     is_deactivated: bool
     organization_id: uuid.UUID
@@ -84,7 +85,7 @@ class DeviceState:
 
 
 LOAD_DEVICE = """
-    SELECT d.id, d.key, d.is_deactivated, d.organization_id, l.location_id, l.floorplan_id
+    SELECT d.id, d.name, d.key, d.is_deactivated, d.organization_id, l.location_id, l.floorplan_id
     FROM devices d
     JOIN organizations o ON o.id = d.organization_id AND o.is_active
     LEFT JOIN device_locations l ON l.device_id = d.id
@@ -170,6 +171,17 @@ def counters_before(cursor, device_id: uuid.UUID, time: datetime) -> dict[str, t
     predecessor of a back-filled sample, which the latest snapshot is not."""
     cursor.execute(COUNTERS_BEFORE, {"device_id": device_id, "time": time, "since": time - COUNTER_LOOKBACK})
     return {ifname: (rx, tx) for ifname, rx, tx in cursor.fetchall()}
+
+
+def alert_points(cursor, device_id: uuid.UUID, metric, since: datetime, until: datetime) -> list[tuple]:
+    """Stored (time, value) points of the value a metric's alert settings judge, in
+    [since, until): what the tolerance looks back at."""
+    table, column = ALERT_SOURCES[metric.configuration]  # names from our own registry
+    cursor.execute(
+        f"SELECT time, {column} FROM {table} WHERE device_id = %s AND time >= %s AND time < %s ORDER BY time",
+        (device_id, since, until),
+    )
+    return cursor.fetchall()
 
 
 def create_metrics(cursor, device_id: uuid.UUID, names: dict[MetricKey, str],
@@ -271,6 +283,24 @@ class WriteBatch:
     def metric_health(self, metric: MetricState) -> None:
         self._add("UPDATE metrics SET is_healthy = %s, is_healthy_tolerant = %s WHERE id = %s",
                   (metric.is_healthy, metric.is_healthy_tolerant, metric.id))
+
+    def notification(self, *, device: SampleDevice, metric: MetricState, type: str, level: str,
+                     message: str, at: datetime) -> None:
+        """One notification per recipient: every active superuser and every manager of the
+        device's (active) organization."""
+        self._add(
+            """INSERT INTO notifications (id, recipient_id, organization_id, device_id, metric_id, type, level,
+                                          message, unread, timestamp)
+               SELECT gen_random_uuid(), u.id, %(organization)s, %(device)s, %(metric)s, %(type)s, %(level)s,
+                      %(message)s, true, %(at)s
+               FROM users u
+               WHERE u.is_active AND (u.is_superuser OR EXISTS (
+                   SELECT 1 FROM organization_users ou JOIN organizations o ON o.id = ou.organization_id
+                   WHERE ou.user_id = u.id AND ou.organization_id = %(organization)s AND ou.is_admin
+                     AND o.is_active))""",
+            {"organization": device.organization_id, "device": device.id, "metric": metric.id, "type": type,
+             "level": level, "message": message, "at": at},
+        )
 
     def device_status(self, device_id: uuid.UUID, status: str, now: datetime) -> None:
         self._add("UPDATE device_monitoring SET status = %s, modified = %s WHERE device_id = %s",

@@ -477,3 +477,33 @@ def test_a_failure_mid_write_leaves_nothing(client, device, monkeypatch):
     monkeypatch.setattr(sample_store.WriteBatch, "execute", real_execute)
     assert post(client, device, document).status_code == 200  # the connection went back clean
     assert count("cpu_points", device) == 1
+
+
+def test_tolerance_looks_back_at_stored_points_and_notifies_managers(client, make, org, device):
+    from monitoring.models import Notification
+
+    manager = make.user(manages=[org])
+    make.user(manages=[make.org()])  # manages another organization: not told
+    superuser = make.user(superuser=True)
+    busy = copy.deepcopy(RESOURCES)
+    busy["load"] = [0.95, 0.9, 0.9]  # 95% > 90
+    # Creates the metric; historical (outside the look-back window), so never judged.
+    long_ago = (datetime.now(UTC) - timedelta(minutes=20)).strftime("%d-%m-%Y_%H:%M:%S.%f")
+    assert post(client, device, sample(resources=RESOURCES), time=long_ago).status_code == 200
+    cpu = db.session.scalar(select(Metric).where(Metric.device_id == device.id, Metric.configuration == "cpu"))
+    cpu.alert_settings.custom_tolerance = 5
+    db.session.commit()
+    old = (datetime.now(UTC) - timedelta(minutes=6)).strftime("%d-%m-%Y_%H:%M:%S.%f")
+    assert post(client, device, sample(resources=busy), time=old).status_code == 200  # history: stored only
+    assert status_of(device) == "unknown"
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    assert post(client, device, sample(resources=busy)).status_code == 200  # now: crossed for 6 minutes
+    db.session.expire_all()
+    cpu = db.session.get(Metric, cpu.id)
+    assert (cpu.is_healthy, cpu.is_healthy_tolerant) == (False, False)
+    rows = db.session.scalars(select(Notification)).all()
+    assert {n.recipient_id for n in rows} == {manager.id, superuser.id}
+    assert {(n.type, n.level, n.device_id, n.unread) for n in rows} == {("cpu_problem", "warning", device.id, True)}
+    assert rows[0].message == (f"The device [{device.name}](/api/v1/monitoring/device/{device.id}/) "
+                               "is experiencing a peak in CPU usage, which has gone over 90%.")
+    assert status_of(device) == "problem"

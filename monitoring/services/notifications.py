@@ -1,0 +1,29 @@
+"""Texts of problem and recovery notifications (spec metrics.md §1.3)."""
+from __future__ import annotations
+
+from monitoring.registry import METRICS, NOTIFICATION_VERBS
+
+LEVELS = {"problem": "warning", "recovery": "info"}
+RESOURCE_NAMES = {"cpu": "CPU usage", "memory": "RAM usage", "disk": "disk usage"}
+
+
+def notification_type(configuration: str, kind: str) -> str:
+    return f"{configuration}_{kind}"
+
+
+def message(*, configuration: str, kind: str, device_name: str, device_url: str, threshold: float | None) -> str:
+    """The markdown message, with a link to the device."""
+    target = f"[{device_name}]({device_url})"
+    verb = NOTIFICATION_VERBS[configuration][0 if kind == "problem" else 1]
+    label = METRICS[configuration].label
+    if configuration in RESOURCE_NAMES:
+        if kind == "problem":
+            return f"The device {target} {verb} {RESOURCE_NAMES[configuration]}, which has gone over {threshold:g}%."
+        return f"The device {target} {RESOURCE_NAMES[configuration]} {verb}."
+    if configuration == "data_collected" and kind == "problem":
+        return f"The {target} device has not been sending monitoring data."
+    if configuration == "config_applied" and kind == "problem":
+        return f"The configuration of device {target} has not been applied in a timely manner."
+    if configuration.startswith("wifi_clients"):
+        return f"{label} of device {target} {verb}."
+    return f"The device {target} {verb}."
