@@ -359,5 +359,4 @@ class Notification(db.Model):
 
 
 # The hypertables share this metadata (migrations and test clean-up see them).
-import monitoring.timeseries.chart_tables  # noqa: E402,F401
 import monitoring.timeseries.tables  # noqa: E402,F401
