@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -299,7 +299,6 @@ class WifiSession(db.Model):
     __table_args__ = (
         Index("ix_wifi_sessions_device_start", "device_id", "start_time"),
         Index("ix_wifi_sessions_start", "start_time"),
-        Index("ix_wifi_sessions_organization_start", "organization_id", text("start_time DESC"), text("id DESC")),
         Index(
             "ix_wifi_sessions_open", "device_id",
             postgresql_where=text("stop_time IS NULL"),
@@ -308,9 +307,6 @@ class WifiSession(db.Model):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
-    # Always the device's organization: set by the database (triggers of migration 0003),
-    # never by the application. Lists of a tenant's sessions read its index alone.
-    organization_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), server_default=FetchedValue())
     wifi_client_id: Mapped[str] = mapped_column(
         ForeignKey("wifi_clients.mac_address", ondelete="CASCADE"), index=True
     )
