@@ -53,10 +53,15 @@ def crossed(value: float, operator: str, threshold: float) -> bool:
 
 
 def search_window(tolerance: timedelta) -> timedelta:
-    """How far back the tolerance looks: a quarter more for tolerances of one to two check
-    intervals, so a point that arrives a little late still counts."""
+    """How far back the tolerance looks: further than the tolerance itself, so that a point
+    which arrived a little late still counts. A quarter more for tolerances of one to two
+    check intervals (as the reference); one check interval more for longer ones, where the
+    reference looks back exactly the tolerance and so, with points a few seconds apart from
+    a perfect schedule, never finds one old enough to confirm a problem."""
     if TOLERANCE_INTERVAL <= tolerance <= 2 * TOLERANCE_INTERVAL:
         return tolerance * 1.25
+    if tolerance > 2 * TOLERANCE_INTERVAL:
+        return tolerance + TOLERANCE_INTERVAL
     return tolerance
 
 

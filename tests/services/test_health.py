@@ -109,7 +109,20 @@ def test_custom_values_win_over_defaults():
 def test_search_window_grows_for_short_tolerances():
     assert health.search_window(timedelta(minutes=5)) == timedelta(minutes=6, seconds=15)
     assert health.search_window(timedelta(minutes=10)) == timedelta(minutes=12, seconds=30)
-    assert health.search_window(timedelta(minutes=30)) == timedelta(minutes=30)
+    assert health.search_window(timedelta(minutes=30)) == timedelta(minutes=35)
+
+
+def test_long_tolerance_confirms_with_points_arriving_late():
+    """Checks every 5 minutes and a few seconds: the problem is confirmed after the
+    tolerance, not never."""
+    series = Series("ping", operator="<", threshold=1, tolerance=30)
+    minutes = 0.0
+    series.write(minutes, 1)
+    while not series.notifications and minutes < 120:
+        minutes += 5 + 5 / 60  # 305 s apart
+        series.write(minutes, 0)
+    assert series.notifications == ["problem"]
+    assert 30 <= minutes - 5.0833 < 36  # confirmed once 30 minutes of failures are stored
 
 
 def _metric(key, field, healthy):
