@@ -32,16 +32,19 @@ unix_socket_directories = '$dir'
 shared_preload_libraries = 'timescaledb'
 timescaledb.telemetry_level = off
 max_connections = 200
-shared_buffers = 256MB
+# Sized so a day's chunks of a few thousand devices, with their indexes, stay in memory.
+shared_buffers = ${DB_SHARED_BUFFERS:-1GB}
+effective_cache_size = 4GB
 work_mem = 16MB
-maintenance_work_mem = 128MB
+maintenance_work_mem = 256MB
 wal_compression = on
 max_wal_size = 2GB
 log_min_messages = warning
 log_min_duration_statement = 2000
 CONF
       if [ "${DB_FAST:-0}" = 1 ]; then
-        printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$dir/postgresql.conf"
+        printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 256MB\n' \
+          >>"$dir/postgresql.conf"
       fi
     fi
     if ! as_owner "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
