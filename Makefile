@@ -8,12 +8,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:$(DB_PORT)/$(DB_NAME)
 export DATABASE_URL
+# The database shares this machine's cores under 'make run': one worker per core plus one
+# measured best (bench/ingest.py --workers). Without make, gunicorn.conf.py's default applies.
+WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
 
-.PHONY: help setup system venv db-start db-stop migrate run test lint bench-tools bench-ingest
+.PHONY: help setup system venv db-start db-stop migrate run worker test lint bench-tools bench-ingest bench-geo
 
 help:
 	@echo "make run    set up everything, start TimescaleDB under $(DB_DIR), migrate, serve on 127.0.0.1:$(PORT)"
 	@echo "make test   set up everything, run the whole suite against a throwaway TimescaleDB"
+	@echo "make worker run the periodic jobs (checks, webhooks, rollups, retention); 'make run' starts one"
 	@echo "make lint   ruff"
 	@echo "make db-stop  stop the local database of 'make run'"
 
@@ -47,9 +51,19 @@ run: setup migrate
 	@if [ "$$(psql "$(DATABASE_URL)" -Atc 'SELECT count(*) FROM devices' 2>/dev/null)" = "0" ]; then \
 	  echo "  No devices yet: '$(VENV)/bin/flask --app wsgi seed-demo' adds demo devices with a week of data"; fi
 	@echo ""
-	exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+	@# The worker (checks, webhooks, rollups, retention) runs beside gunicorn and exits when
+	@# gunicorn does: gunicorn takes over this shell's process id ($$$$) through exec.
+	$(VENV)/bin/flask --app wsgi worker --stop-with $$$$ & \
+	  WEB_CONCURRENCY=$(WEB_CONCURRENCY) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+worker: setup migrate
+	exec $(VENV)/bin/flask --app wsgi worker
+
+# What the tests need from the OS beyond 'make run': Chromium for the browsable API tests.
+TEST_PACKAGES := chromium chromium-driver
 
 test: setup
+	@bash scripts/setup-system.sh $(TEST_PACKAGES)
 	@bash scripts/test.sh $(PYTEST_ARGS)
 
 lint: venv
@@ -66,3 +80,16 @@ bench-tools: system
 bench-ingest: setup bench-tools
 	@$(PY) bench/ingest.py $(BENCH_ARGS)
 	@$(PY) bench/ingest.py --history-days 30 --history-devices 1000 $(BENCH_ARGS)
+
+# Nearby devices over 100,000 located devices, WiFi session lists over 1,000,000 sessions.
+bench-geo: setup
+	@$(PY) bench/geo.py $(BENCH_ARGS)
+
+.PHONY: bench-read
+bench-read: setup
+	@$(PY) bench/read.py $(BENCH_ARGS)
+
+# What the per-request hooks (request id, metrics, request log) cost a device POST: A/B in one process.
+.PHONY: bench-overhead
+bench-overhead: setup
+	@$(PY) bench/request_overhead.py $(BENCH_ARGS)

@@ -1,6 +1,7 @@
 """Configuration read from the environment, with defaults that work on a laptop."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -27,6 +28,16 @@ def env_bool(name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_json(name: str, default):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be JSON, got {raw!r}") from exc
 
 
 def database_url(raw: str) -> str:
@@ -61,6 +72,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {
         "pool_pre_ping": True,
+        # Error messages (and so logs) never carry statement parameters: keys, password hashes.
+        "hide_parameters": True,
         "pool_size": env_int("DB_POOL_SIZE", 5),
         "max_overflow": env_int("DB_MAX_OVERFLOW", 5),
         # A request never waits long for the database: fail fast with 503 instead.
@@ -97,6 +110,16 @@ class Config:
     PAGE_SIZE_DEFAULT = 10
     PAGE_SIZE_MAX = 100
 
+    # Nearby devices, map, WiFi sessions (docs/geo.md). `flask prune-wifi-sessions` deletes
+    # sessions that started longer ago than this many days.
+    WIFI_SESSIONS_RETENTION_DAYS = env_int("WIFI_SESSIONS_RETENTION_DAYS", 180)
+    # Display labels of health statuses, e.g. "ok=Online,critical=Offline" (default: the status).
+    HEALTH_STATUS_LABELS = dict(
+        item.split("=", 1) for item in env_str("HEALTH_STATUS_LABELS", "").split(",") if "=" in item
+    )
+    # Link to a device's edit page, "{id}" replaced; empty: the device in the management API.
+    DEVICE_ADMIN_URL = env_str("DEVICE_ADMIN_URL", "")
+
     API_TITLE = "Network Monitoring API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -105,6 +128,73 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "/docs/"
     # Served by this application from the swagger-ui-bundle package: no CDN needed.
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+
+    # Operations (docs/operations.md): logs, Prometheus metrics, browsable API, proxies.
+    LOG_LEVEL = env_str("LOG_LEVEL", "info")
+    LOG_FORMAT = env_str("LOG_FORMAT", "auto")  # json, text, or auto: text on a terminal
+    LOG_REQUESTS = env_bool("LOG_REQUESTS", True)
+    METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+    METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+    BROWSABLE_API = env_bool("BROWSABLE_API", True)
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+    # Charts (docs/charts.md): default window and zone of chart requests; the interfaces the
+    # dashboard's traffic chart sums, per organization id or "__all__"; rollup refresh.
+    DEFAULT_CHART_TIME = env_str("DEFAULT_CHART_TIME", "7d")
+    TIME_ZONE = env_str("TIME_ZONE", "UTC")
+    DASHBOARD_TRAFFIC_CHART = env_json(
+        "MONITORING_DASHBOARD_TRAFFIC_CHART", {"__all__": ["wan", "eth1", "eth0.2"]}
+    )
+    ROLLUP_REFRESH_LOOKBACK_MINUTES = env_int("ROLLUP_REFRESH_LOOKBACK_MINUTES", 60)
+
+    # Health, checks, notifications and the worker (docs/health.md).
+    # Checks every new device gets (the worker also gives them to older devices).
+    AUTO_PING = env_bool("AUTO_PING", True)
+    AUTO_DATA_COLLECTED_CHECK = env_bool("AUTO_DATA_COLLECTED_CHECK", True)
+    AUTO_WIFI_CLIENTS_CHECK = env_bool("AUTO_WIFI_CLIENTS_CHECK", False)
+    # Ping: defaults of the check's parameters (count, interval, bytes, timeout), e.g.
+    # '{"count": 3}'; the fping binary; addresses per fping process and processes at once;
+    # fping's -i (ms between any two probes; empty: fping's default).
+    PING_CHECK_CONFIG = env_json("PING_CHECK_CONFIG", {})
+    FPING_PATH = env_str("FPING_PATH", "fping")
+    PING_CHECK_BATCH_SIZE = env_int("PING_CHECK_BATCH_SIZE", 256)
+    PING_CHECK_PROCESSES = env_int("PING_CHECK_PROCESSES", 4)
+    PING_CHECK_MIN_INTERVAL_MS = env_int("PING_CHECK_MIN_INTERVAL_MS", 0) or None
+    # Ping the management IP only (false: the last IP the device was seen at, when no
+    # management IP is set).
+    MANAGEMENT_IP_ONLY = env_bool("MANAGEMENT_IP_ONLY", True)
+    # Clear the management IP when a device turns critical. Off by default: nothing in this
+    # service learns the address again (the reference relies on its controller for that).
+    AUTO_CLEAR_MANAGEMENT_IP = env_bool("AUTO_CLEAR_MANAGEMENT_IP", False)
+    # A critical device that sends data gets its critical checks run at once (by the worker).
+    DEVICE_RECOVERY_DETECTION = env_bool("DEVICE_RECOVERY_DETECTION", True)
+    # Minutes without a sample before "data collected" fails; WiFi clients check windows.
+    DATA_COLLECTED_CHECK_INTERVAL = env_int("DATA_COLLECTED_CHECK_INTERVAL", 60)
+    WIFI_CLIENTS_MAX_CHECK_INTERVAL = env_int("WIFI_CLIENTS_MAX_CHECK_INTERVAL", 5)
+    WIFI_CLIENTS_MIN_CHECK_INTERVAL = env_int("WIFI_CLIENTS_MIN_CHECK_INTERVAL", 4320)
+    # When the WiFi clients check sleeps, in TIME_ZONE: '[["12-24", "01-06"], ["22:00", "06:00"]]'
+    # (MM-DD, HH:MM or MM-DD HH:MM; ends included).
+    WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE = env_json("WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE", [])
+    # Webhooks: per request timeout, attempts, back-off (doubling from base up to max), and
+    # how long finished deliveries are kept.
+    WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+    WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+    WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+    WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+    WEBHOOK_DELIVERIES_RETENTION_DAYS = env_int("WEBHOOK_DELIVERIES_RETENTION_DAYS", 7)
+    # Retention of the hypertables in days: metrics, the "short" class (data collected), and
+    # per-table overrides, e.g. '{"ping_points": 365}'.
+    RETENTION_DAYS = env_int("RETENTION_DAYS", 1095)
+    SHORT_RETENTION_DAYS = env_int("SHORT_RETENTION_DAYS", 1)
+    RETENTION_DAYS_BY_TABLE = env_json("RETENTION_DAYS_BY_TABLE", {})
+    # The worker: seconds between passes, and each job's period.
+    WORKER_TICK_SECONDS = env_int("WORKER_TICK_SECONDS", 5)
+    RECOVERY_CHECKS_INTERVAL_SECONDS = env_int("RECOVERY_CHECKS_INTERVAL_SECONDS", 5)
+    WEBHOOK_INTERVAL_SECONDS = env_int("WEBHOOK_INTERVAL_SECONDS", 10)
+    CHECKS_INTERVAL_SECONDS = env_int("CHECKS_INTERVAL_SECONDS", 300)
+    ROLLUP_REFRESH_INTERVAL_SECONDS = env_int("ROLLUP_REFRESH_INTERVAL_SECONDS", 300)
+    RETENTION_INTERVAL_SECONDS = env_int("RETENTION_INTERVAL_SECONDS", 3600)
+    WIFI_SESSIONS_PRUNE_INTERVAL_SECONDS = env_int("WIFI_SESSIONS_PRUNE_INTERVAL_SECONDS", 86400)
 
     TESTING = False
 

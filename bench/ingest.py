@@ -68,7 +68,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
+                        help="gunicorn workers (default: CPUs + 1, as make run starts it)")
     parser.add_argument("--history-days", type=int, default=0,
                         help="first bulk-load this many days of history (the scale run uses 30)")
     parser.add_argument("--history-devices", type=int, default=1000)
@@ -88,7 +89,7 @@ def main() -> int:
         else:
             devices = create_devices(database_url, args.devices)
         points_before, samples_before = stored(database_url)
-        extra_env = {"WEB_CONCURRENCY": str(args.workers)} if args.workers else {}
+        extra_env = {"WEB_CONCURRENCY": str(args.workers)}
         with gunicorn(database_url, **extra_env) as (base, process):
             http = requests.Session()
             for i, device in enumerate(devices):  # prime: one sample each
@@ -119,7 +120,7 @@ def main() -> int:
     if args.history_days:
         history = f", after {args.history_days} days x {args.history_devices} devices of history"
     print(f"W1 ingest{history}: {args.devices} devices, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-          f"gunicorn workers: {args.workers or 'gunicorn.conf.py default'}")
+          f"gunicorn workers: {args.workers}")
     print(f"  requests              {wrk['requests']} in {seconds:.1f} s, non-2xx/errors: {errors}")
     print(f"  accepted samples/s    {accepted / seconds:.1f}")
     print(f"  points/s              {POINTS_PER_SAMPLE * accepted / seconds:.0f}")

@@ -1,18 +1,33 @@
-"""The device monitoring resource: devices POST their status here (and, later, users read
-charts and status from the same URL)."""
+"""The device monitoring resource: devices POST their status here; users (or the device,
+with its key) read its status and charts from the same URL. Also the device list with
+health status and a device's metrics."""
 from __future__ import annotations
+
+from functools import wraps
 
 from flask import Response, request
 
+from blueprints.chart_export import csv_response
+from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
-from monitoring.security_schemes import DEVICE_AUTH
-from monitoring.services import ingest
-from schemas.common import ErrorSchema
+from monitoring.security_schemes import DEVICE_AUTH, USER_AUTH
+from monitoring.services import chart_window, device_charts, device_status, ingest
+from monitoring.services.charts import charts_csv
+from schemas.common import ErrorSchema, page_of
 from schemas.device_data import DEVICE_MONITORING_BODY, DeviceDataArgsSchema
+from schemas.monitoring import (
+    DeviceDetailArgsSchema,
+    DeviceDetailSchema,
+    MetricFilterSchema,
+    MetricSchema,
+    MonitoringDeviceFilterSchema,
+    MonitoringDeviceSchema,
+)
 
 blp = Blueprint(
     "device_monitoring", __name__, url_prefix="/api/v1/monitoring/device",
-    description="Device monitoring data. Devices authenticate with their key (`?key=`).",
+    description="Device monitoring data. Devices send it with their key (`?key=`); users and the "
+    "device itself read status and charts.",
 )
 
 
@@ -39,3 +54,57 @@ def post_device_data(args, pk):
         mimetype=request.mimetype, time=args.get("time"), current=args.get("current"),
     )
     return Response(b"", status=200, mimetype="application/json")
+
+
+def device_key_or_user(view):
+    """With a non-empty ``key`` the key alone decides; otherwise a manager of the device's
+    organization. Either way before any parameter is looked at: no 400 to a stranger."""
+
+    @wraps(view)
+    def wrapper(*args, pk, **kwargs):
+        device = device_charts.authorised_device(device_id=pk, key=request.args.get("key"))
+        return view(*args, device=device, **kwargs)
+
+    apidoc = wrapper.__dict__.setdefault("_apidoc", {})
+    apidoc.setdefault("manual_doc", {}).setdefault("security", USER_AUTH + DEVICE_AUTH)
+    return wrapper
+
+
+@blp.route("/<device_pk:pk>/", methods=["GET"])
+@device_key_or_user
+@blp.arguments(DeviceDetailArgsSchema, location="query")
+@blp.response(200, DeviceDetailSchema)
+@blp.alt_response(400, description="Invalid chart parameter: a JSON list with one message, "
+                  'e.g. `["Time range not supported"]`')
+@blp.alt_response(403, schema=ErrorSchema, description="Wrong key, or a device of another organization")
+@blp.alt_response(404, schema=ErrorSchema, description="Unknown device, or its organization is disabled")
+def get_device_detail(args, device):
+    """Read a device's status and charts
+
+    The device's fields, its health status with its metrics, and every chart of its metrics
+    that has data in the window; `x` holds the bucket labels every chart's values line up
+    with. `csv=true` answers the charts as CSV instead.
+    """
+    window = chart_window.window_from(args)
+    if args.get("csv"):
+        return csv_response(charts_csv(device_charts.device_charts(device=device, window=window)))
+    return device_charts.report(device=device, window=window, with_data=args.get("status", False))
+
+
+@blp.route("/", methods=["GET"])
+@manager_required
+@blp.arguments(MonitoringDeviceFilterSchema, location="query")
+@blp.response(200, page_of(MonitoringDeviceSchema))
+def list_devices(args):
+    """List devices with their health status, by name"""
+    return device_status.list_page(user=authenticated_user(), **args)
+
+
+@blp.route("/<uuid:pk>/metric/", methods=["GET"])
+@manager_required
+@blp.arguments(MetricFilterSchema, location="query")
+@blp.response(200, MetricSchema(many=True))
+@blp.alt_response(404, schema=ErrorSchema, description="Unknown device, or one of another organization")
+def list_metrics(args, pk):
+    """List a device's metrics with their health"""
+    return device_status.metrics(user=authenticated_user(), device_id=pk, **args)

@@ -9,8 +9,11 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
 
-    from monitoring import cli, converters, extensions, security_schemes
+    from monitoring import browsable, cli, converters, extensions, security_schemes
     from monitoring.extensions import api, csrf, db, migrate
+    from monitoring.observability import app_setup
+
+    app_setup.init_logging(app)  # first: whatever starts next may log
 
     converters.register(app)
     db.init_app(app)
@@ -20,6 +23,8 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     converters.document(api)
     security_schemes.register(api)
     extensions.register_error_handlers(app)
+    app_setup.init_app(app)  # request ids, metrics, request log, reverse proxies
+    browsable.init_app(app)  # after the request hooks: its pages are timed and logged too
 
     from blueprints import register_blueprints
 

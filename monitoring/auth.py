@@ -74,6 +74,12 @@ def _user_from_bearer(header: str) -> User:
     return user
 
 
+def session_user() -> User | None:
+    """The user of the browser session, if any, whatever ``Authorization`` says: what the
+    device-key endpoints look at besides the key."""
+    return _user_from_session()
+
+
 def current_user() -> User | None:
     """The authenticated user of this request, or None for an anonymous caller."""
     if "auth_user" in g:

@@ -41,3 +41,44 @@ def register(app: Flask) -> None:
         days = app.config["WIFI_SESSIONS_RETENTION_DAYS"] if days is None else days
         sessions, clients = wifi_session_history.prune(days=days)
         click.echo(f"deleted {sessions} WiFi sessions older than {days} days and {clients} WiFi clients")
+
+    @app.cli.command("refresh-rollups")
+    @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+                  default=None, help="recompute from this UTC time (default: a little before the last refresh)")
+    def refresh_rollups_command(since) -> None:
+        """Bring the chart rollups up to date with the raw points."""
+        from datetime import UTC, timedelta
+
+        from monitoring.extensions import db
+        from monitoring.timeseries.rollups import refresh_rollups
+
+        lookback = timedelta(minutes=app.config["ROLLUP_REFRESH_LOOKBACK_MINUTES"])
+        result = refresh_rollups(db.session, since=since.replace(tzinfo=UTC) if since else None, lookback=lookback)
+        click.echo(f"refreshed {result.hours} hours ({result.rows} rollup rows); "
+                   f"watermark {result.watermark.isoformat()}")
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="one pass over the jobs that are due, then exit")
+    @click.option("--job", "job_names", multiple=True, help="only this job (repeatable)")
+    @click.option("--stop-with", type=int, default=None, help="exit when the process with this id ends")
+    def worker_command(once: bool, job_names: tuple[str, ...], stop_with: int | None) -> None:
+        """Run the periodic jobs: checks, recovery checks, webhooks, rollups, retention, WiFi sessions."""
+        from monitoring import worker
+        from monitoring.services import snooze
+
+        try:
+            snooze.validate(app.config["WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE"])
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE") from exc
+        jobs = worker.default_jobs(app.config)
+        unknown = set(job_names) - {job.name for job in jobs}
+        if unknown:
+            raise click.BadParameter(f"unknown job {', '.join(sorted(unknown))}; jobs: "
+                                     + ", ".join(job.name for job in jobs), param_hint="--job")
+        if job_names:
+            jobs = [job for job in jobs if job.name in job_names]
+        if once:
+            ran = worker.run_due(app, jobs)
+            click.echo(f"ran {', '.join(ran) if ran else 'nothing (not due, or running elsewhere)'}")
+            return
+        worker.run_forever(app, jobs, tick=app.config["WORKER_TICK_SECONDS"], stop_with=stop_with)

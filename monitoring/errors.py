@@ -13,6 +13,8 @@ NOT_AUTHENTICATED = "Authentication credentials were not provided."
 INVALID_TOKEN = "Invalid token."
 NOT_MANAGER = "User is not a manager of the organization to which the requested resource belongs."
 NO_PERMISSION = "You do not have permission to perform this action."
+# django-filter's message for a filter value that is not one the caller may choose.
+INVALID_CHOICE = "Select a valid choice. That choice is not one of the available choices."
 
 
 def not_authenticated(detail: str = NOT_AUTHENTICATED) -> NoReturn:

@@ -124,13 +124,31 @@ api = make_api()
 
 
 def register_error_handlers(app) -> None:
-    """JSON for errors Flask raises outside flask-smorest's reach (CSRF, routing)."""
+    """JSON for errors Flask raises outside flask-smorest's reach (CSRF, routing, database)."""
+    import psycopg2
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         response = jsonify({"detail": f"CSRF Failed: {error.description}"})
         response.status_code = 403
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(psycopg2.OperationalError)
+    @app.errorhandler(SQLAlchemyTimeoutError)
+    def database_unavailable(error: Exception):
+        """The database is down or saturated: tell the client to come back (devices retry),
+        promptly and in JSON, instead of a 500. Nothing was committed."""
+        from monitoring.observability.database_errors import count_request_error
+
+        count_request_error(error)
+        db.session.rollback()
+        response = jsonify({"detail": "The database is unavailable; try again shortly."})
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
         return response
 
     @app.before_request

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import CheckConstraint, FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -153,6 +153,8 @@ class DeviceMonitoring(db.Model):
     )
     status: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown", index=True)
     modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+    # Whether the automatic checks were created (a check deleted later stays deleted).
+    checks_created: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     device: Mapped[Device] = relationship(back_populates="monitoring")
 
@@ -299,6 +301,7 @@ class WifiSession(db.Model):
     __table_args__ = (
         Index("ix_wifi_sessions_device_start", "device_id", "start_time"),
         Index("ix_wifi_sessions_start", "start_time"),
+        Index("ix_wifi_sessions_organization_start", "organization_id", text("start_time DESC"), text("id DESC")),
         Index(
             "ix_wifi_sessions_open", "device_id",
             postgresql_where=text("stop_time IS NULL"),
@@ -307,6 +310,9 @@ class WifiSession(db.Model):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    # Always the device's organization: set by the database (triggers of migration 0003),
+    # never by the application. Lists of a tenant's sessions read its index alone.
+    organization_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), server_default=FetchedValue())
     wifi_client_id: Mapped[str] = mapped_column(
         ForeignKey("wifi_clients.mac_address", ondelete="CASCADE"), index=True
     )
@@ -321,7 +327,7 @@ class Check(db.Model):
     """An active check of a device (ping, data collected, …), run by the worker."""
 
     __tablename__ = "checks"
-    __table_args__ = (UniqueConstraint("device_id", "name"),)
+    __table_args__ = (UniqueConstraint("device_id", "name"), UniqueConstraint("device_id", "check_type"))
 
     id: Mapped[uuid.UUID] = uuid_pk()
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
@@ -354,5 +360,72 @@ class Notification(db.Model):
     timestamp: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
+class CheckRequest(db.Model):
+    """A device in ``critical`` status sent data: the worker runs its critical checks soon."""
+
+    __tablename__ = "check_requests"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class NotificationWebhook(db.Model):
+    """Where an organization's notifications are POSTed as JSON, besides being stored."""
+
+    __tablename__ = "notification_webhooks"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+
+class WebhookDelivery(db.Model):
+    """The outbox: one notification event to POST to its organization's webhook. Rows are
+    written by a trigger on ``notifications`` (migration 0006) and sent by the worker, so a
+    slow or failing webhook never holds up the write that produced the event."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("uq_webhook_deliveries_event", "organization_id", "device_id", "metric_id", "type", "event_time",
+              unique=True, postgresql_nulls_not_distinct=True),
+        Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=text("next_attempt_at IS NOT NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    metric_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    event_time: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Null once delivered or given up on.
+    next_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class WorkerJob(db.Model):
+    """The last run of a periodic job, shared by every worker: a job started less than its
+    period ago is not started again, whichever worker asks."""
+
+    __tablename__ = "worker_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_started_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    last_duration_ms: Mapped[int | None]
+    last_summary: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 # The hypertables share this metadata (migrations and test clean-up see them).
+import monitoring.timeseries.chart_tables  # noqa: E402,F401
+import monitoring.timeseries.check_tables  # noqa: E402,F401
 import monitoring.timeseries.tables  # noqa: E402,F401

@@ -62,12 +62,23 @@ def paginate(
     default_size: int | None = None,
     max_size: int | None = None,
     scalars: bool = True,
+    count_in_page: bool = False,
+    count_statement: Select | None = None,
 ) -> dict:
-    """Run ``statement`` for one page and wrap the rows in the page envelope."""
+    """Run ``statement`` for one page and wrap the rows in the page envelope.
+
+    ``count_statement``: the same rows without the joins that only add columns, so that
+    counting a large result reads less. ``count_in_page``: one query returns the page and
+    the total (``count(*) OVER ()``) instead of a count query then a page query; for small
+    results only (rows within a radius), as every matching row is visited to count it.
+    """
     size = page_size_from(page_size, default=default_size, maximum=max_size)
     number = page_number_from(page)
+    if count_in_page:
+        return _paginate_counting_in_page(statement, number=number, size=size, scalars=scalars)
+    counted = statement if count_statement is None else count_statement
     count = db.session.execute(
-        select(func.count()).select_from(statement.order_by(None).subquery())
+        select(func.count()).select_from(counted.order_by(None).subquery())
     ).scalar_one()
     last_page = max(1, -(-count // size))
     if number > last_page:
@@ -79,4 +90,19 @@ def paginate(
         "next": page_url(number + 1) if number < last_page else None,
         "previous": page_url(number - 1) if number > 1 else None,
         "results": rows,
+    }
+
+
+def _paginate_counting_in_page(statement: Select, *, number: int, size: int, scalars: bool) -> dict:
+    counted = statement.add_columns(func.count().over().label("total_count"))
+    rows = list(db.session.execute(counted.limit(size).offset((number - 1) * size)))
+    if not rows and number > 1:
+        # No row at this offset: the page is past the end (page 1 always exists).
+        errors.not_found_detail("Invalid page.")
+    count = rows[0].total_count if rows else 0
+    return {
+        "count": count,
+        "next": page_url(number + 1) if number * size < count else None,
+        "previous": page_url(number - 1) if number > 1 else None,
+        "results": [row[0] for row in rows] if scalars else rows,
     }

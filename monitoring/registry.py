@@ -70,6 +70,11 @@ ALERT_SOURCES: dict[str, tuple[str, str]] = {
     "cpu": ("cpu_points", "cpu_usage"),
     "memory": ("memory_points", "percent_used"),
     "disk": ("disk_points", "used_disk"),
+    # Written by the active checks (monitoring/services/check_runs.py).
+    "ping": ("ping_points", "reachable"),
+    "data_collected": ("data_collected_points", "data_collected"),
+    "wifi_clients_max": ("wifi_client_count_points", "clients_max"),
+    "wifi_clients_min": ("wifi_client_count_points", "clients_min"),
 }
 
 # Notification texts (spec metrics.md §1.3): (problem verb, recovery verb).
@@ -88,6 +93,46 @@ NOTIFICATION_VERBS: dict[str, tuple[str, str]] = {
 CRITICAL_DEVICE_METRICS: tuple[tuple[str, str], ...] = (
     ("ping", "reachable"),
     ("data_collected", "data_collected"),
+)
+
+
+@dataclass(frozen=True)
+class CheckType:
+    """An active check (spec metrics.md §5.6): what it is called, the metrics it writes, the
+    setting that creates it for every device, and the JSON schema of its ``params``."""
+
+    label: str
+    metrics: tuple[str, ...]
+    auto_setting: str
+    params_schema: dict
+
+
+PING_PARAMS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "count": {"type": "integer", "minimum": 2, "maximum": 20},  # probes per device
+        "interval": {"type": "integer", "minimum": 10, "maximum": 1000},  # ms between probes to a device
+        "bytes": {"type": "integer", "minimum": 12, "maximum": 65508},  # payload size
+        "timeout": {"type": "integer", "minimum": 5, "maximum": 1500},  # ms to wait for a reply
+    },
+}
+PING_DEFAULTS = {"count": 5, "interval": 25, "bytes": 56, "timeout": 800}
+NO_PARAMS_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {}}
+
+CHECK_TYPES: dict[str, CheckType] = {
+    "ping": CheckType("Ping", ("ping",), "AUTO_PING", PING_PARAMS_SCHEMA),
+    "data_collected": CheckType("Monitoring Data Collected", ("data_collected",), "AUTO_DATA_COLLECTED_CHECK",
+                                NO_PARAMS_SCHEMA),
+    "wifi_clients": CheckType("WiFi Clients", ("wifi_clients_max", "wifi_clients_min"), "AUTO_WIFI_CLIENTS_CHECK",
+                              NO_PARAMS_SCHEMA),
+}
+# Check types that write a critical metric: the ones recovery detection runs, and whose
+# disabling resets the device's health (spec metrics.md §5.5; matched on the metric, not on
+# the reference's class path).
+CRITICAL_CHECK_TYPES = tuple(
+    name for name, check in CHECK_TYPES.items()
+    if any((METRICS[m].key, METRICS[m].field_name) in CRITICAL_DEVICE_METRICS for m in check.metrics)
 )
 
 DEFAULT_AUTO_CHARTS = ("traffic", "wifi_clients", "uptime", "packet_loss", "rtt", "memory", "cpu", "disk")

@@ -39,9 +39,10 @@ timescaledb_installed() {
   [ -f "$libdir/timescaledb-$TSDB_VERSION.so" ] && [ -f "$sharedir/extension/timescaledb.control" ]
 }
 
-# The database server, a client, and the Python build basics for the virtualenv; plus any
-# extra packages named on the command line (e.g. wrk for the benchmarks).
-apt_install postgresql-15 postgresql-client-15 postgresql-contrib python3-venv python3-dev "$@"
+# The database server, a client, the Python build basics for the virtualenv, and fping for
+# the ping check; plus any extra packages named on the command line (wrk for the
+# benchmarks, chromium and chromium-driver for the browser tests).
+apt_install postgresql-15 postgresql-client-15 postgresql-contrib python3-venv python3-dev fping "$@"
 
 if timescaledb_installed; then
   exit 0

@@ -17,7 +17,8 @@ def test_seed_demo_writes_through_the_ingest_path_once(app, app_context):
                                 {"ids": list(device_ids)})
     assert samples == 3 * (24 * 4 + 1)
     assert db.session.scalar(select(func.count()).select_from(DeviceData)) == 3
-    statuses = set(db.session.scalars(select(DeviceMonitoring.status).where(DeviceMonitoring.device_id.in_(device_ids))))
+    statuses = set(db.session.scalars(
+        select(DeviceMonitoring.status).where(DeviceMonitoring.device_id.in_(device_ids))))
     assert statuses <= {"ok", "problem"} and statuses  # the last sample is real time: health is set
     assert db.session.scalar(select(func.count()).select_from(WifiSession)) > 0
 

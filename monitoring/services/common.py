@@ -47,6 +47,11 @@ def related_in_organization(model: type[Model], object_id, *, organization_id, f
     return obj
 
 
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def apply(obj, data: dict) -> None:
     for name, value in data.items():
         setattr(obj, name, value)

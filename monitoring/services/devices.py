@@ -11,10 +11,12 @@ from monitoring import errors
 from monitoring.extensions import db
 from monitoring.models import Device, DeviceGroup, DeviceLocation, DeviceMonitoring, FloorPlan, Location, User
 from monitoring.pagination import paginate
+from monitoring.services import checks, status_changes
 from monitoring.services.common import (
     apply,
     check_organization,
     commit,
+    contains_pattern,
     get_managed,
     related_in_organization,
 )
@@ -35,7 +37,7 @@ def list_page(*, user: User, page=None, page_size=None, organization=None, group
     if group is not None:
         statement = statement.where(Device.group_id == group)
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(search)
         statement = statement.where(or_(Device.name.ilike(pattern), Device.mac_address.ilike(pattern)))
     return paginate(statement.order_by(Device.name, Device.id), page=page, page_size=page_size)
 
@@ -76,6 +78,9 @@ def create(*, user: User, data: dict) -> Device:
     device.monitoring = DeviceMonitoring(status="unknown")
     db.session.add(device)
     commit(DUPLICATE)
+    # Its own transaction: should it fail, the worker creates them (checks_created is false).
+    checks.create_automatic(db.session, device_ids=[device.id])
+    db.session.commit()
     return device
 
 
@@ -111,6 +116,9 @@ def set_deactivated(*, user: User, device_id: uuid.UUID, deactivated: bool) -> D
     if device.is_deactivated != deactivated:
         device.is_deactivated = deactivated
         device.monitoring.status = "deactivated" if deactivated else "unknown"
+        if not deactivated:
+            # Back from deactivation nothing is known: health starts afresh.
+            status_changes.reset_metrics(db.session, device_ids=[device.id])
         db.session.commit()
     return device
 

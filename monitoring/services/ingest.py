@@ -139,6 +139,8 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
         if not health.is_historical(sample_time, now=now):
             _judge_health(cursor, batch, device=device, state=state, alert_values=points.alert_values,
                           at=sample_time, now=now)
+        if state.status == "critical" and current_app.config["DEVICE_RECOVERY_DETECTION"]:
+            batch.recovery_request(device.id, now)  # the worker runs its critical checks within seconds
         batch.execute()
         connection.commit()
     finally:

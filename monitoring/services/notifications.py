@@ -27,3 +27,18 @@ def message(*, configuration: str, kind: str, device_name: str, device_url: str,
     if configuration.startswith("wifi_clients"):
         return f"{label} of device {target} {verb}."
     return f"The device {target} {verb}."
+
+
+def device_url(device_id) -> str:
+    """Where a notification's message links the device to."""
+    return f"/api/v1/monitoring/device/{device_id}/"
+
+
+def for_change(*, configuration: str, kind: str, device_id, device_name: str, threshold: float | None) -> dict:
+    """``type``, ``level`` and ``message`` of the notification a health change calls for."""
+    return {
+        "type": notification_type(configuration, kind),
+        "level": LEVELS[kind],
+        "message": message(configuration=configuration, kind=kind, device_name=device_name,
+                           device_url=device_url(device_id), threshold=threshold),
+    }

@@ -11,6 +11,7 @@ from monitoring import errors
 from monitoring.extensions import db
 from monitoring.models import FloorPlan, Organization, User
 from monitoring.pagination import paginate
+from monitoring.services import status_changes
 from monitoring.services.common import apply, commit
 from monitoring.services.floorplans import remove_image
 from monitoring.tenancy import manages, scoped
@@ -66,6 +67,8 @@ def update(*, user: User, organization_id: uuid.UUID, data: dict) -> Organizatio
         _check_slug_free(data["slug"], exclude=organization.id)
     if data.get("description") is None:
         data.pop("description", None)
+    if organization.is_active and data.get("is_active") is False:
+        status_changes.organization_disabled(db.session, organization_id=organization.id)
     apply(organization, data)
     commit({"slug": ["organization with this slug already exists."]})
     return organization

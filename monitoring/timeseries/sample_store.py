@@ -118,6 +118,11 @@ LOCK_DEVICE_STATE = """
     FOR UPDATE OF m
 """
 
+# One pending request per device, whatever the number of samples that ask.
+REQUEST_CRITICAL_CHECKS = (
+    "INSERT INTO check_requests (device_id, requested_at) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+)
+
 COUNTERS_BEFORE = """
     SELECT DISTINCT ON (ifname) ifname, rx_counter, tx_counter
     FROM traffic_points
@@ -301,6 +306,10 @@ class WriteBatch:
             {"organization": device.organization_id, "device": device.id, "metric": metric.id, "type": type,
              "level": level, "message": message, "at": at},
         )
+
+    def recovery_request(self, device_id: uuid.UUID, now: datetime) -> None:
+        """Ask the worker to run a critical device's critical checks now: it is sending data."""
+        self._add(REQUEST_CRITICAL_CHECKS, (device_id, now))
 
     def device_status(self, device_id: uuid.UUID, status: str, now: datetime) -> None:
         self._add("UPDATE device_monitoring SET status = %s, modified = %s WHERE device_id = %s",

@@ -507,3 +507,18 @@ def test_tolerance_looks_back_at_stored_points_and_notifies_managers(client, mak
     assert rows[0].message == (f"The device [{device.name}](/api/v1/monitoring/device/{device.id}/) "
                                "is experiencing a peak in CPU usage, which has gone over 90%.")
     assert status_of(device) == "problem"
+
+
+def test_a_critical_device_sending_data_asks_for_its_critical_checks(client, device):
+    db.session.get(DeviceMonitoring, device.id).status = "critical"
+    db.session.commit()
+    assert post(client, device, sample(interface("eth0", 1, 1))).status_code == 200
+    pending = db.session.execute(text("SELECT device_id FROM check_requests")).scalars().all()
+    assert pending == [device.id]
+    assert post(client, device, sample(interface("eth0", 2, 2))).status_code == 200  # one request, not two
+    assert db.session.execute(text("SELECT count(*) FROM check_requests")).scalar() == 1
+
+
+def test_a_healthy_device_asks_for_nothing(client, device):
+    assert post(client, device, sample(resources=RESOURCES)).status_code == 200
+    assert db.session.execute(text("SELECT count(*) FROM check_requests")).scalar() == 0

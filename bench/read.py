@@ -1,0 +1,223 @@
+"""Read benchmarks: W2 device detail, W3 dashboard, W4 device list (shared/bench/README.md)
+after the standard 7-day back-fill of 200 devices; then the scale run: 1,000 devices × 30
+days of 5-minute samples in 10 organizations, every range of the device detail and the
+dashboard, the device list. History is bulk-loaded straight into the hypertables (the rows
+the POST would store: bench/bulk_load.py), then the rollups are refreshed with the real
+command. Requests go one at a time to gunicorn as ``make run`` starts it, as a superuser.
+Prints p50/p99 per case, and EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of the
+slowest case.
+
+    make bench-read                       # or: .venv/bin/python bench/read.py [--skip-scale]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bulk_load import load_history  # noqa: E402
+from bench.common import PeakRss, database, gunicorn, postgres_rss_mib  # noqa: E402
+
+# W3 asks for the dashboard traffic interfaces to include eth0 (the standard payload has
+# eth0 and wlan0).
+TRAFFIC_CHART = json.dumps({"__all__": ["wan", "eth1", "eth0.2", "eth0"]})
+# A worker refreshes rollups every 5 minutes with a 1-minute settling delay: requests read
+# up to 6 minutes of the newest points raw.
+REFRESH_LAG = timedelta(minutes=6)
+
+
+def bench_app(database_url: str):
+    """The application on this database (config.py reads the environment once per process,
+    and this benchmark uses two databases in turn)."""
+    from config import Config
+    from config import database_url as driver_url
+    from monitoring import create_app
+
+    return create_app(type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": driver_url(database_url)}))
+
+
+def superuser_token(database_url: str) -> str:
+    from monitoring.extensions import db
+    from monitoring.models import User
+    from monitoring.services import tokens
+    from monitoring.services.users import hash_password
+
+    with bench_app(database_url).app_context():
+        user = User(username="bench-reader", password_hash=hash_password("bench-reader-pw"), is_superuser=True)
+        db.session.add(user)
+        db.session.commit()
+        return tokens.issue_token(user=user)
+
+
+def refresh_rollups(database_url: str) -> str:
+    """The refresh a periodic worker runs, as it would have run last: its watermark
+    ``REFRESH_LAG`` before the newest point, so requests also read that tail raw."""
+    from sqlalchemy import text
+
+    from monitoring.extensions import db
+    from monitoring.timeseries.rollups import refresh_rollups as refresh
+
+    with bench_app(database_url).app_context():
+        newest = db.session.execute(text("SELECT max(time) FROM cpu_points")).scalar()
+        started = time.monotonic()
+        result = refresh(db.session, until=newest - REFRESH_LAG)
+        return (f"{result.hours} hours, {result.rows} rollup rows in {time.monotonic() - started:.0f} s; watermark "
+                f"{REFRESH_LAG.seconds // 60} min before the newest point")
+
+
+def prepare(database_url: str, *, devices: int, days: int, organizations: int) -> dict:
+    started = time.monotonic()
+    loaded = load_history(database_url, devices=devices, days=days, organizations=organizations,
+                          log=lambda line: None)
+    print(f"  bulk load: {devices} devices x {days} days in {organizations} organization(s): "
+          f"{time.monotonic() - started:.0f} s")
+    print(f"  rollups: {refresh_rollups(database_url)}")
+    return {"devices": loaded, "token": superuser_token(database_url)}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def measure(http: requests.Session, base: str, paths: list[str], *, warmup: int = 3) -> dict:
+    """Requests one at a time (the paths in turn); milliseconds at p50/p99."""
+    latencies = []
+    for index in range(warmup + len(paths)):
+        path = paths[index % len(paths)] if index < warmup else paths[index - warmup]
+        started = time.perf_counter()
+        response = http.get(base + path, timeout=60)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
+        if index >= warmup:
+            latencies.append(elapsed)
+    return {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99), "n": len(latencies),
+            "path": paths[0]}
+
+
+def run_cases(base: str, token: str, cases: list[tuple[str, list[str]]]) -> dict:
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {token}"
+    results = {}
+    for name, paths in cases:
+        results[name] = measure(http, base, paths)
+        print(f"  {name:<40} p50 {results[name]['p50']:7.1f} ms   p99 {results[name]['p99']:7.1f} ms"
+              f"   ({results[name]['n']} requests)")
+    return results
+
+
+def device_paths(devices: list[dict], time_range: str, count: int) -> list[str]:
+    """``count`` requests over as many devices (one device after another, none twice)."""
+    return [f"/api/v1/monitoring/device/{devices[i % len(devices)]['id']}/?time={time_range}" for i in range(count)]
+
+
+def explain_slowest(database_url: str, path: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the slowest chart statement of a request path, built by
+    the same services the request uses."""
+    import uuid
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import select
+
+    from monitoring.extensions import db
+    from monitoring.models import User
+    from monitoring.services import chart_window, dashboard, device_charts
+    from monitoring.services.charts import chart_statements
+    from monitoring.timeseries.chart_queries import explain
+
+    with bench_app(database_url).app_context():
+        parts = urlsplit(path)
+        args = {name: values[0] for name, values in parse_qs(parts.query).items()}
+        window = chart_window.window_from(args)
+        if "/dashboard/" in parts.path:
+            user = db.session.execute(select(User).where(User.username == "bench-reader")).scalar_one()
+            scope = dashboard.scope(user=user, organization_slug=args.get("organization_slug"))
+            chart_requests = dashboard.chart_requests(scope)
+        else:
+            chart_requests = device_charts.chart_requests(uuid.UUID(parts.path.rstrip("/").rsplit("/", 1)[-1]))
+        slowest = (0.0, "")
+        for chart_request in chart_requests:
+            for sql, params in chart_statements(chart_request, window=window):
+                plan = explain(db.session, sql, params)
+                executed = float(plan.rsplit("Execution Time: ", 1)[1].split(" ms")[0])
+                planned = float(plan.rsplit("Planning Time: ", 1)[1].split(" ms")[0])
+                if executed + planned > slowest[0]:
+                    slowest = (executed + planned, f"-- {chart_request.configuration}\n{plan}")
+        return slowest[1]
+
+
+def standard(args) -> dict:
+    print("Standard workload: 200 devices, 7 days of 5-minute samples (6.05 M points)")
+    with database() as database_url:
+        data = prepare(database_url, devices=200, days=7, organizations=1)
+        devices = data["devices"]
+        with gunicorn(database_url) as (base, process):
+            with PeakRss(process.pid) as memory:
+                results = run_cases(base, data["token"], [
+                    ("W2 device detail time=1d", device_paths(devices, "1d", 50)),
+                    ("W2 device detail time=7d", device_paths(devices, "7d", 50)),
+                    ("W3 dashboard time=1d", ["/api/v1/monitoring/dashboard/?time=1d"] * 20),
+                    ("W3 dashboard time=7d", ["/api/v1/monitoring/dashboard/?time=7d"] * 20),
+                    ("W4 device list page_size=100", ["/api/v1/monitoring/device/?page_size=100"] * 50),
+                ])
+            print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
+                  f"postgres {postgres_rss_mib():.0f} MiB")
+    return results
+
+
+def scale(args) -> dict:
+    print(f"Scale: {args.devices} devices x {args.days} days of 5-minute samples in 10 organizations "
+          f"({args.devices * args.days * 288 * 15 / 1e6:.1f} M points)")
+    with database() as database_url:
+        data = prepare(database_url, devices=args.devices, days=args.days, organizations=10)
+        devices = data["devices"]
+        dashboard = "/api/v1/monitoring/dashboard/?time={}"
+        one_org = dashboard + "&organization_slug=bench-0"
+        cases = [(f"device detail time={r}", device_paths(devices, r, 50)) for r in ("1d", "7d", "30d", "365d")]
+        cases += [(f"dashboard all time={r}", [dashboard.format(r)] * 20) for r in ("1d", "7d", "30d", "365d")]
+        cases += [(f"dashboard one org time={r}", [one_org.format(r)] * 20) for r in ("1d", "7d", "30d", "365d")]
+        cases += [("device list page_size=100", ["/api/v1/monitoring/device/?page_size=100"] * 50)]
+        with gunicorn(database_url) as (base, process):
+            with PeakRss(process.pid) as memory:
+                results = run_cases(base, data["token"], cases)
+            print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
+                  f"postgres {postgres_rss_mib():.0f} MiB")
+        charted = {name: result for name, result in results.items() if "list" not in name}
+        slowest = max(charted, key=lambda name: charted[name]["p50"])
+        print(f"\nSlowest case: {slowest}; its slowest statement, EXPLAIN (ANALYZE, BUFFERS):")
+        print(explain_slowest(database_url, charted[slowest]["path"]))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devices", type=int, default=1000, help="devices of the scale run")
+    parser.add_argument("--days", type=int, default=30, help="days of the scale run")
+    parser.add_argument("--skip-standard", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    args = parser.parse_args()
+    # Read by config.py when the application is first imported, here and in gunicorn.
+    os.environ["MONITORING_DASHBOARD_TRAFFIC_CHART"] = TRAFFIC_CHART
+    results = {}
+    if not args.skip_standard:
+        results.update(standard(args))
+    if not args.skip_scale:
+        results.update(scale(args))
+    print("\n| case | p50 ms | p99 ms |\n|---|---:|---:|")
+    for name, result in results.items():
+        print(f"| {name} | {result['p50']:.1f} | {result['p99']:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

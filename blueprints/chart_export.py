@@ -1,0 +1,8 @@
+"""Charts as a CSV download, the same for every chart endpoint (spec metrics.md §3.4)."""
+from __future__ import annotations
+
+from flask import Response
+
+
+def csv_response(text: str) -> Response:
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=data.csv"})

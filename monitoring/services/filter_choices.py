@@ -1,0 +1,37 @@
+"""Filter values that name an object (``organization``, ``device``, ``device__group``): the
+caller may only choose objects of organizations they manage. Anything else, existing or
+not, is the same 400 "Select a valid choice", so a filter never reveals another tenant."""
+from __future__ import annotations
+
+import uuid
+from typing import NoReturn
+
+from sqlalchemy import select
+
+from monitoring import errors
+from monitoring.extensions import db
+from monitoring.models import Organization, User
+from monitoring.tenancy import managed_organization_ids, manages
+
+
+def reject(field: str) -> NoReturn:
+    errors.invalid({field: [errors.INVALID_CHOICE]})
+
+
+def check_organization(organization_id: uuid.UUID, *, user: User, field: str = "organization") -> None:
+    """A managed organization; for a superuser, any existing one."""
+    managed = managed_organization_ids(user)
+    if managed is None:
+        if db.session.get(Organization, organization_id) is None:
+            reject(field)
+    elif organization_id not in managed:
+        reject(field)
+
+
+def check_owned(model, object_id: uuid.UUID, *, user: User, field: str) -> None:
+    """An object (device, group) of a managed organization."""
+    organization_id = db.session.execute(
+        select(model.organization_id).where(model.id == object_id)
+    ).scalar_one_or_none()
+    if organization_id is None or not manages(user, organization_id):
+        reject(field)

@@ -1,0 +1,142 @@
+"""Devices near a device (spec api.md §5), nearest first, with their distance in metres.
+
+Two ways in: a device asking with its own key sees the devices of its organization only
+(decision 1 of the spec README); a user sees the devices of the organizations they manage,
+near a device they may see (decision 7).
+"""
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, select
+
+from monitoring import errors, geo
+from monitoring.extensions import db
+from monitoring.models import Device, DeviceData, DeviceLocation, DeviceMonitoring, Location, Organization, User
+from monitoring.pagination import paginate
+from monitoring.services import filter_choices
+from monitoring.tenancy import manages, scoped
+
+NO_LOCATION = "Location"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The device whose neighbours are listed, where it is, and who asks."""
+
+    device_id: uuid.UUID
+    organization_id: uuid.UUID
+    latitude: float | None
+    longitude: float | None
+    user: User | None = None  # None: the device itself, with its key
+
+
+def _located(device_id: uuid.UUID):
+    return db.session.execute(
+        select(Device.key, Device.organization_id, Device.is_deactivated, Organization.is_active,
+               Location.latitude, Location.longitude)
+        .join(Organization, Organization.id == Device.organization_id)
+        .join(DeviceLocation, DeviceLocation.device_id == Device.id)
+        .join(Location, Location.id == DeviceLocation.location_id)
+        .where(Device.id == device_id)
+    ).one_or_none()
+
+
+def reference_for_key(*, device_id: uuid.UUID, key: str) -> Reference:
+    """Key mode. Anything but the located, active device of an active organization with this
+    very key is 404, as the reference answers a wrong key here."""
+    row = _located(device_id)
+    # Constant-time comparison: response timing must not reveal how much of a key matched.
+    key_matches = row is not None and hmac.compare_digest(key.encode(), row.key.encode())
+    if not key_matches or row.is_deactivated or not row.is_active:
+        errors.not_found(NO_LOCATION)
+    return Reference(device_id, row.organization_id, row.latitude, row.longitude)
+
+
+def reference_for_user(*, user: User, device_id: uuid.UUID) -> Reference:
+    """User mode: a device of another tenant is as missing as one without a location."""
+    row = _located(device_id)
+    if row is None or not manages(user, row.organization_id):
+        errors.not_found(NO_LOCATION)
+    return Reference(device_id, row.organization_id, row.latitude, row.longitude, user=user)
+
+
+def _candidates(reference: Reference, distance) -> Select:
+    """Every other located device the caller may see, with what an item shows."""
+    statement = (
+        select(
+            Device.id, Device.name, Device.organization_id, Device.group_id, Device.mac_address,
+            Device.management_ip, Device.model, Device.os, Device.system, Device.notes,
+            distance.label("distance"), DeviceMonitoring.status.label("monitoring_status"),
+            DeviceData.data.label("monitoring_data"),
+        )
+        .select_from(Location)
+        .join(DeviceLocation, DeviceLocation.location_id == Location.id)
+        .join(Device, Device.id == DeviceLocation.device_id)
+        .join(DeviceMonitoring, DeviceMonitoring.device_id == Device.id)
+        .outerjoin(DeviceData, DeviceData.device_id == Device.id)
+        .where(Device.id != reference.device_id)
+    )
+    if reference.user is None:
+        return statement.where(Device.organization_id == reference.organization_id)
+    return scoped(statement, Device.organization_id, reference.user)
+
+
+def _check_organization_choice(reference: Reference, organization: uuid.UUID) -> None:
+    if reference.user is None:
+        if organization != reference.organization_id:
+            filter_choices.reject("organization")
+    else:
+        filter_choices.check_organization(organization, user=reference.user)
+
+
+def list_page(
+    *,
+    reference: Reference,
+    page=None,
+    page_size=None,
+    organization: uuid.UUID | None = None,
+    organization_slug: str | None = None,
+    organization__slug: str | None = None,
+    monitoring__status: str | None = None,
+    model: str | None = None,
+    distance__lte: float | None = None,
+) -> dict:
+    """One page of the other located devices, nearest first (``model``: names separated by
+    ``|``; ``organization__slug`` is the documented spelling of ``organization_slug``)."""
+    ref = reference
+    distance = func.round(geo.distance_m(Location.latitude, Location.longitude, ref.latitude, ref.longitude))
+    statement = _candidates(ref, distance)
+    if organization is not None:
+        _check_organization_choice(ref, organization)
+        statement = statement.where(Device.organization_id == organization)
+    for slug in (organization_slug, organization__slug):
+        if slug is not None:
+            statement = statement.where(
+                Device.organization_id.in_(select(Organization.id).where(Organization.slug == slug))
+            )
+    if monitoring__status is not None:
+        statement = statement.where(DeviceMonitoring.status == monitoring__status)
+    if model is not None:
+        statement = statement.where(Device.model.in_(model.split("|")))
+
+    located = ref.latitude is not None and ref.longitude is not None
+    if distance__lte is not None:
+        if not located:
+            # Without a position no distance is known, and no unknown distance is <= anything.
+            statement = statement.where(False)
+        else:
+            statement = statement.where(
+                geo.within_box(Location.latitude, Location.longitude, to_latitude=ref.latitude,
+                               to_longitude=ref.longitude, metres=distance__lte),
+                distance <= distance__lte,
+            )
+    order = [Device.id]  # devices at the same distance (one location) page in a stable order
+    if located:
+        order.insert(0, geo.nearest_first(Location.latitude, Location.longitude,
+                                          to_latitude=ref.latitude, to_longitude=ref.longitude))
+    # Within a radius the rows are few: the page query counts them too (one query, not two).
+    return paginate(statement.order_by(*order), page=page, page_size=page_size, scalars=False,
+                    count_in_page=distance__lte is not None)

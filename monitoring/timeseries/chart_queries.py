@@ -1,0 +1,415 @@
+"""The chart SQL builder: one measurement, some fields, some filters and a time window in,
+one parameterised statement out, returning per-bucket partial aggregates over a gap-filled
+bucket grid plus the same aggregates over the whole window.
+
+Buckets are ``time_bucket`` over local wall-clock time of the requested zone, aligned on
+1970-01-01 00:00 local (where the reference's InfluxDB aligns them); the grid is a
+``generate_series`` from the bucket of the window's start to the bucket of its end, left-
+joined to the aggregates, so empty buckets come back as rows without data.
+
+Statements return *partial* aggregates (exact sums and counts, per-value counts, distinct
+sets as bitmaps), never final values: raw points and rollups produce the same partials, so
+a window can be read partly from rollups (whole periods up to the watermark) and
+partly from raw points (the edges and the un-refreshed tail), merged per bucket, and give
+exactly what raw points alone give. Finishing the values (means, scaling, rounding) is the
+caller's business.
+
+The SQL text depends only on the *shape* of a query (measurement, kind, fields, which
+filters, whether rollups and a raw head are read) and is built once per shape; every value
+of a request travels as a bind parameter. Table and column names come from our own table
+definitions.
+"""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from psycopg2.extras import register_uuid
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from monitoring.timeseries.chart_tables import CLIENT_PAGE_BITS
+from monitoring.timeseries.sources import DISTINCT, MEASUREMENTS, MODE, NUMERIC, Rollup
+
+register_uuid()  # uuid.UUID values (and lists of them) travel as native uuid parameters
+
+ROLLUP_GRAIN = timedelta(hours=1)  # what the refresh recomputes at least, and the backlog lists
+# InfluxDB aligns GROUP BY time() buckets on the epoch (in the query's zone); so do we.
+BUCKET_ORIGIN = datetime(1970, 1, 1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+def floor_to(moment: datetime, grain: timedelta) -> datetime:
+    return moment - (moment - EPOCH) % grain
+
+
+def ceil_to(moment: datetime, grain: timedelta) -> datetime:
+    floor = floor_to(moment, grain)
+    return floor if floor == moment else floor + grain
+
+
+def floor_hour(moment: datetime) -> datetime:
+    return floor_to(moment, ROLLUP_GRAIN)
+
+
+@lru_cache(maxsize=256)
+def _aligned_start(start: datetime, stop: datetime, width: timedelta, timezone: str,
+                   grain: timedelta) -> datetime | None:
+    if width % grain:
+        return None
+    zone = ZoneInfo(timezone)
+    instant = start
+    while True:  # offsets change at most a few times a year: a daily probe sees them
+        if instant.astimezone(zone).utcoffset() % grain:
+            return None
+        if instant >= stop:
+            return ceil_to(start, grain)
+        instant = min(instant + timedelta(days=1), stop)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The instants a chart covers and how they are bucketed."""
+
+    start: datetime  # aware, first instant included
+    end: datetime  # aware, last instant included
+    width: timedelta  # bucket width, in local wall-clock time
+    timezone: str  # IANA name, already validated
+
+    @property
+    def stop(self) -> datetime:
+        """The first instant after the window."""
+        return self.end + ONE_MICROSECOND
+
+    def rollup_start(self, grain: timedelta) -> datetime | None:
+        """The first whole period of the window from which rollups of this grain may be read,
+        or None when they may not: a bucket must be a whole number of periods, and every
+        local bucket boundary a period boundary in UTC, i.e. the zone's offset a whole number
+        of periods throughout the window (not so for hours in Asia/Kolkata, +05:30)."""
+        return _aligned_start(self.start, self.stop, self.width, self.timezone, grain)
+
+
+# (column, SQL type of a list value or None for one value, parameter name)
+FILTERS = (
+    ("device_id", None, "device_id"),
+    ("ifname", None, "ifname"),
+    ("ifname", "text", "ifnames"),
+    ("organization_id", "uuid", "organization_ids"),
+    ("location_id", "uuid", "location_ids"),
+    ("floorplan_id", "uuid", "floorplan_ids"),
+)
+
+
+@dataclass(frozen=True)
+class SeriesFilter:
+    """Which points a chart aggregates. ``None`` means no restriction."""
+
+    device_id: uuid.UUID | None = None
+    ifname: str | None = None
+    ifnames: tuple[str, ...] | None = None
+    organization_ids: tuple[uuid.UUID, ...] | None = None
+    location_ids: tuple[uuid.UUID, ...] | None = None
+    floorplan_ids: tuple[uuid.UUID, ...] | None = None
+
+    def used(self) -> tuple[str, ...]:
+        """The parameter names of the restrictions in force."""
+        return tuple(name for _, _, name in FILTERS if getattr(self, name) is not None)
+
+    def params(self) -> dict:
+        values = {}
+        for _, list_type, name in FILTERS:
+            value = getattr(self, name)
+            if value is not None:
+                values[name] = list(value) if list_type else value
+        return values
+
+
+class Partial(NamedTuple):
+    """A partial aggregate of one field over one bucket (or the whole window).
+
+    numeric: ``sum`` of the non-null values and their ``count``; distinct: ``count`` of
+    unique values; mode: the most frequent ``value`` and its ``count``.
+    """
+
+    count: int = 0
+    sum: Decimal | None = None
+    value: Any = None
+
+
+@dataclass
+class Series:
+    buckets: list[datetime] = field(default_factory=list)  # local bucket starts, ascending
+    values: list[dict[str, Partial]] = field(default_factory=list)  # one per bucket
+    total: dict[str, Partial] = field(default_factory=dict)  # over the whole window
+
+    @property
+    def has_data(self) -> bool:
+        return any(partial.count for partial in self.total.values())
+
+
+# --- SQL text, built once per shape -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shape:
+    measurement: str
+    kind: str
+    fields: tuple[str, ...]
+    filters: tuple[str, ...]  # parameter names of SeriesFilter in force
+    rollup: str | None  # the rollup table read for whole periods, if any
+    head: bool  # raw points before the first whole period
+
+
+def _bucket(column: str) -> str:
+    """The bucket (a local wall-clock timestamp) of an instant."""
+    return (f"time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), {column}),"
+            " CAST(:origin AS timestamp))")
+
+
+def _conditions(filters: tuple[str, ...]) -> list[str]:
+    conditions = []
+    for column, list_type, name in FILTERS:
+        if name in filters:
+            conditions.append(f"{column} = ANY(CAST(:{name} AS {list_type}[]))" if list_type else f"{column} = :{name}")
+    return conditions
+
+
+# Where rollups stop: whole periods only, and never past the watermark, read in the same
+# statement as the rollup rows (one snapshot: a refresh committing meanwhile cannot make a
+# point counted twice or not at all).
+ROLLUP_END = ("GREATEST(:rollup_from, LEAST(:whole_periods_end, COALESCE("
+              "(SELECT watermark FROM rollup_state WHERE id = 1), '-infinity'::timestamptz)))")
+
+
+def _raw_ranges(shape: Shape) -> list[str]:
+    """Conditions on ``time`` of each raw part. The tail also gets the watermark the caller
+    read beforehand (never later than the statement's own): a constant the planner can
+    exclude chunks with."""
+    if shape.rollup is None:
+        return ["time >= :start AND time < :stop"]
+    ranges = ["time >= :start AND time < :rollup_from"] if shape.head else []
+    ranges.append(f"time >= :tail_from AND time >= {ROLLUP_END} AND time < :stop")
+    return ranges
+
+
+ROLLUP_RANGE = f"time >= :rollup_from AND time < :whole_periods_end AND time < {ROLLUP_END}"
+
+
+def _where(shape: Shape, time_range: str) -> str:
+    return " AND ".join([*_conditions(shape.filters), time_range])
+
+
+def _grid_query(columns: list[str]) -> str:
+    """Gap-filled buckets (``total`` 0), then the whole-window row (``total`` 1)."""
+    selected = ", ".join(f"merged.{name}" for name in columns)
+    return (
+        f"SELECT grid.bucket, 0 AS total, {selected}"
+        f" FROM generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval)) AS grid(bucket)"
+        " LEFT JOIN merged ON merged.bucket = grid.bucket AND merged.total = 0"
+        f" UNION ALL SELECT merged.bucket, merged.total, {selected} FROM merged WHERE merged.total = 1"
+        " ORDER BY total, bucket"
+    )
+
+
+def _numeric_sql(shape: Shape) -> str:
+    raw = MEASUREMENTS[shape.measurement].raw.name
+    names = [name for f in shape.fields for name in (f"{f}_sum", f"{f}_count")]
+    # numeric sums are exact: the order of additions (raw or rollup) cannot change them
+    raw_aggregates = ", ".join(f"sum(CAST({f} AS numeric)) AS {f}_sum, count({f}) AS {f}_count" for f in shape.fields)
+    parts = [f"SELECT {_bucket('time')} AS bucket, {raw_aggregates} FROM {raw} WHERE {_where(shape, time_range)}"
+             " GROUP BY 1" for time_range in _raw_ranges(shape)]
+    if shape.rollup is not None:
+        rollup_aggregates = ", ".join(f"sum({name}) AS {name}" for name in names)
+        parts.append(f"SELECT {_bucket('time')} AS bucket, {rollup_aggregates} FROM {shape.rollup}"
+                     f" WHERE {_where(shape, ROLLUP_RANGE)} GROUP BY 1")
+    merged = ", ".join(f"sum({name}) AS {name}" for name in names)
+    return (
+        f"WITH partials AS ({' UNION ALL '.join(parts)}),"
+        f" merged AS (SELECT bucket, GROUPING(bucket) AS total, {merged} FROM partials"
+        " GROUP BY GROUPING SETS ((bucket), ())) "
+        + _grid_query(names)
+    )
+
+
+def _mode_sql(shape: Shape) -> str:
+    (name,) = shape.fields
+    raw = MEASUREMENTS[shape.measurement].raw.name
+    parts = [f"SELECT {_bucket('time')} AS bucket, {name} AS value, count(*) AS samples, min(time) AS first_time"
+             f" FROM {raw} WHERE {_where(shape, time_range)} AND {name} IS NOT NULL GROUP BY 1, 2"
+             for time_range in _raw_ranges(shape)]
+    if shape.rollup is not None:
+        parts.append(f"SELECT {_bucket('time')} AS bucket, {name} AS value, sum(samples) AS samples,"
+                     f" min(first_time) AS first_time FROM {shape.rollup} WHERE {_where(shape, ROLLUP_RANGE)}"
+                     " GROUP BY 1, 2")
+    return (
+        f"WITH partials AS ({' UNION ALL '.join(parts)}),"
+        " counted AS (SELECT bucket, GROUPING(bucket) AS total, value, sum(samples) AS samples,"
+        " min(first_time) AS first_time FROM partials GROUP BY GROUPING SETS ((bucket, value), (value))),"
+        # the most frequent value; on a tie the one seen first (InfluxDB's MODE())
+        " merged AS (SELECT DISTINCT ON (total, bucket) bucket, total, value, samples FROM counted"
+        " ORDER BY total, bucket, samples DESC, first_time, value) "
+        + _grid_query(["value", "samples"])
+    )
+
+
+def _distinct_sql(shape: Shape) -> str:
+    (name,) = shape.fields
+    raw = MEASUREMENTS[shape.measurement].raw.name
+    values = " UNION ALL ".join(f"SELECT {_bucket('time')} AS bucket, {name} AS value FROM {raw}"
+                                f" WHERE {_where(shape, time_range)}" for time_range in _raw_ranges(shape))
+    if shape.rollup is None:
+        return (
+            f"WITH raw_values AS ({values}),"
+            " merged AS (SELECT bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
+            " GROUP BY GROUPING SETS ((bucket), ())) "
+            + _grid_query(["count"])
+        )
+    # Rollup periods hold bitmaps of client ids; raw points hold MACs. A MAC with an id joins
+    # the bitmaps of its bucket; one without (first seen after the last refresh) cannot be in
+    # any bitmap and is counted apart.
+    page = CLIENT_PAGE_BITS
+    return (
+        f"WITH raw_values AS (SELECT DISTINCT bucket, value FROM ({values}) AS raw_parts),"
+        f" pages AS (SELECT {_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
+        f" WHERE {_where(shape, ROLLUP_RANGE)}"
+        f" UNION ALL SELECT raw_values.bucket, ids.id / {page},"
+        f" set_bit(CAST(repeat('0', {page}) AS bit({page})), ids.id % {page}, 1)"
+        " FROM raw_values JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value),"
+        " counts AS (SELECT bucket, GROUPING(bucket) AS total, bit_count(bit_or(clients)) AS count FROM pages"
+        " GROUP BY GROUPING SETS ((bucket, page), (page))"
+        " UNION ALL SELECT bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
+        " WHERE NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)"
+        " GROUP BY GROUPING SETS ((bucket), ())),"
+        " merged AS (SELECT bucket, total, sum(count) AS count FROM counts GROUP BY bucket, total) "
+        + _grid_query(["count"])
+    )
+
+
+BUILDERS = {NUMERIC: _numeric_sql, MODE: _mode_sql, DISTINCT: _distinct_sql}
+
+
+@lru_cache(maxsize=512)
+def sql_for(shape: Shape) -> str:
+    return BUILDERS[shape.kind](shape)
+
+
+# --- running a query ----------------------------------------------------------------------
+
+def rollup_plan(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter,
+                window: Window) -> tuple[Rollup, datetime] | None:
+    """The rollup a query reads and from where, or None: raw points only."""
+    used = filters.used()
+    columns = {column for column, _, name in FILTERS if name in used}
+    for rollup in MEASUREMENTS[measurement].rollups_for(kind, tuple(fields), columns):
+        rollup_from = window.rollup_start(rollup.grain)
+        if rollup_from is not None and rollup_from < window.stop:
+            return rollup, rollup_from
+    return None
+
+
+def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter, window: Window,
+                 watermark: datetime | None) -> tuple[str, dict]:
+    """The statement reading a chart's series and its parameters. ``watermark``: the rollup
+    watermark as read before (None: no rollups yet)."""
+    fields = tuple(fields)
+    plan = None
+    if watermark is not None:
+        plan = rollup_plan(measurement=measurement, kind=kind, fields=fields, filters=filters, window=window)
+    params = {"width": window.width, "timezone": window.timezone, "origin": BUCKET_ORIGIN, "start": window.start,
+              "end": window.end, "stop": window.stop, **filters.params()}
+    if plan is None:
+        return sql_for(Shape(measurement, kind, fields, filters.used(), None, head=False)), params
+    rollup, rollup_from = plan
+    whole_periods_end = floor_to(window.stop, rollup.grain)
+    params.update(rollup_from=rollup_from, whole_periods_end=whole_periods_end,
+                  tail_from=max(rollup_from, min(whole_periods_end, watermark)))
+    shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, head=rollup_from > window.start)
+    return sql_for(shape), params
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """One series to read: a measurement's fields, aggregated one way, under some filters."""
+
+    measurement: str
+    kind: str
+    fields: tuple[str, ...]
+    filters: SeriesFilter
+
+
+def _exact(value: Any) -> Decimal | None:
+    # JSON sums without a fraction come back as int: the same exact number
+    return None if value is None else Decimal(value)
+
+
+def _partials(row: dict, kind: str, fields: tuple[str, ...]) -> dict[str, Partial]:
+    if kind == NUMERIC:
+        return {f: Partial(count=int(row[f"{f}_count"] or 0), sum=_exact(row[f"{f}_sum"])) for f in fields}
+    if kind == MODE:
+        return {fields[0]: Partial(count=int(row["samples"] or 0), value=row["value"])}
+    return {fields[0]: Partial(count=int(row["count"] or 0))}
+
+
+PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@lru_cache(maxsize=1024)
+def _numbered(sql: str, index: int) -> str:
+    """The statement with its parameters renamed for its place among others."""
+    return PARAMETER.sub(lambda match: f":s{index}_{match.group(1)}", sql)
+
+
+def read_watermark(session: Session) -> datetime | None:
+    """Every period before this instant has been rolled up (None: nothing yet)."""
+    return session.execute(text("SELECT watermark FROM rollup_state WHERE id = 1")).scalar()
+
+
+def read_many(session: Session, requests: list[SeriesRequest], *, window: Window,
+              watermark: datetime | None) -> list[Series]:
+    """The partial aggregates of each request per bucket of ``window`` and over all of it,
+    in one round trip: each series' rows come back as one JSON array (numbers parsed as
+    exact decimals)."""
+    if not requests:
+        return []
+    columns, params = [], {}
+    for index, request in enumerate(requests):
+        sql, values = series_query(measurement=request.measurement, kind=request.kind, fields=request.fields,
+                                   filters=request.filters, window=window, watermark=watermark)
+        columns.append(f"(SELECT CAST(json_agg(series ORDER BY series.total, series.bucket) AS text)"
+                       f" FROM ({_numbered(sql, index)}) AS series)")
+        params.update({f"s{index}_{name}": value for name, value in values.items()})
+    row = session.execute(text("SELECT " + ", ".join(columns)), params).one()
+    result = []
+    for request, rows_json in zip(requests, row, strict=True):
+        series = Series()
+        for item in json.loads(rows_json, parse_float=Decimal):
+            partials = _partials(item, request.kind, request.fields)
+            if item["total"]:
+                series.total = partials
+            else:
+                series.buckets.append(datetime.fromisoformat(item["bucket"]))
+                series.values.append(partials)
+        result.append(series)
+    return result
+
+
+def read_series(session: Session, *, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter,
+                window: Window, watermark: datetime | None) -> Series:
+    """Partial aggregates of ``fields`` per bucket of ``window`` and over all of it."""
+    (series,) = read_many(session, [SeriesRequest(measurement, kind, tuple(fields), filters)], window=window,
+                          watermark=watermark)
+    return series
+
+
+def explain(session: Session, sql: str, params: dict) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of a chart statement, for benchmarks."""
+    rows = session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql), params)
+    return "\n".join(row[0] for row in rows)
+

@@ -1,0 +1,223 @@
+"""Keeping the rollups in step with the raw points: a refresh step, run by
+``flask --app wsgi refresh-rollups`` (and by any periodic worker), never by the device POST,
+whose latency must not pay for it.
+
+A refresh recomputes every period (hour, or ten minutes) from the hour a little before the
+previous watermark (late samples land there) up to "now minus a settling delay" (samples
+still being committed), plus the hours listed in ``rollup_backlog``, with ``INSERT … SELECT
+… ON CONFLICT DO UPDATE``, then moves the watermark. Readers use rollups only before the
+watermark, read in the same statement as the rollup rows, so they never count a point twice
+or miss one the refresh has seen. The last period before the watermark may be partial: it
+holds exactly the points before the watermark, and the points after it are read raw.
+
+Everything happens in one transaction under an advisory lock: two refreshes never
+interleave, and readers see either the old rollups and watermark or the new ones.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import BigInteger, Interval, Numeric, cast, delete, exists, func, literal, select, text
+from sqlalchemy.dialects.postgresql import BIT, insert
+from sqlalchemy.orm import Session
+
+from monitoring.timeseries.chart_queries import ROLLUP_GRAIN, floor_hour, read_watermark
+from monitoring.timeseries.chart_tables import CLIENT_PAGE_BITS, rollup_backlog, rollup_client_ids, rollup_state
+from monitoring.timeseries.sources import DISTINCT, MEASUREMENTS, MODE, NUMERIC, Measurement, Rollup
+
+# Points whose time is this close to now may belong to samples still being committed.
+DEFAULT_SETTLE = timedelta(minutes=1)
+# How far before the previous watermark a refresh looks again, for samples that arrived late.
+DEFAULT_LOOKBACK = timedelta(hours=1)
+# One statement per rollup per slice: bounded memory however long the range.
+SLICE = timedelta(days=1)
+LOCK_KEY = 0x726F6C6C  # "roll": one refresh at a time, cluster-wide
+
+
+@dataclass
+class RefreshResult:
+    watermark: datetime | None
+    ranges: list[tuple[datetime, datetime]] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def hours(self) -> int:
+        return sum(-(-(upper - lower) // ROLLUP_GRAIN) for lower, upper in self.ranges)
+
+
+def watermark(session: Session) -> datetime | None:
+    """Every period before this instant reflects the raw points older than it."""
+    return read_watermark(session)
+
+
+def mark_touched(session: Session, *, times: Iterable[datetime]) -> None:
+    """Record the hours of points written after they may have been rolled up (a back-filled
+    sample): the next refresh recomputes them. Cheap: one row per hour, kept once."""
+    hours = sorted({floor_hour(moment.astimezone(UTC)) for moment in times})
+    if hours:
+        session.execute(insert(rollup_backlog).values([{"hour": hour} for hour in hours]).on_conflict_do_nothing())
+
+
+RAW_TABLES = [measurement.raw.name for measurement in MEASUREMENTS.values()]
+
+
+def _earliest_point(session: Session) -> datetime | None:
+    """Where the oldest raw chunk starts: no scan of the points themselves."""
+    return session.execute(
+        text("SELECT min(range_start) FROM timescaledb_information.chunks WHERE hypertable_name = ANY(:names)"),
+        {"names": RAW_TABLES},
+    ).scalar()
+
+
+def _with_points(session: Session, lower: datetime, upper: datetime) -> list[tuple[datetime, datetime]]:
+    """The parts of [lower, upper) that raw chunks cover: a refresh after a long pause, or
+    from an old ``since``, does not walk through empty days."""
+    rows = session.execute(
+        text("SELECT range_start, range_end FROM timescaledb_information.chunks"
+             " WHERE hypertable_name = ANY(:names) AND range_start < :upper AND range_end > :lower"),
+        {"names": RAW_TABLES, "lower": lower, "upper": upper},
+    )
+    return _merge([(max(start, lower), min(end, upper)) for start, end in rows])
+
+
+def _merge(ranges: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for lower, upper in sorted(r for r in ranges if r[0] < r[1]):
+        if merged and lower <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], upper))
+        else:
+            merged.append((lower, upper))
+    return merged
+
+
+def _slices(lower: datetime, upper: datetime) -> Iterable[tuple[datetime, datetime]]:
+    while lower < upper:
+        yield lower, min(lower + SLICE, upper)
+        lower += SLICE
+
+
+def _period_of(column, rollup: Rollup):
+    return func.time_bucket(literal(rollup.grain, Interval()), column).label("period")
+
+
+def _upsert(rollup: Rollup, columns: list[str], source, conflict: list[str]):
+    statement = insert(rollup.table).from_select(columns, source)
+    updated = [name for name in columns if name not in conflict]
+    return statement.on_conflict_do_update(
+        index_elements=conflict, set_={name: statement.excluded[name] for name in updated}
+    )
+
+
+def _numeric(measurement: Measurement, rollup: Rollup, lower: datetime, upper: datetime):
+    raw = measurement.raw
+    points = select(_period_of(raw.c.time, rollup), *[raw.c[k] for k in rollup.keys],
+                    *[raw.c[f] for f in rollup.fields]).where(raw.c.time >= lower, raw.c.time < upper).subquery()
+    aggregates = []
+    columns = ["time", *rollup.keys]
+    for name in rollup.fields:
+        aggregates += [func.sum(cast(points.c[name], Numeric)), func.count(points.c[name])]
+        columns += [f"{name}_sum", f"{name}_count"]
+    keys = [points.c.period, *[points.c[k] for k in rollup.keys]]
+    source = select(*keys, *aggregates).group_by(*keys)
+    return _upsert(rollup, columns, source, [*rollup.keys, "time"])
+
+
+def _mode(measurement: Measurement, rollup: Rollup, lower: datetime, upper: datetime):
+    (name,) = rollup.fields
+    raw = measurement.raw
+    points = (
+        select(_period_of(raw.c.time, rollup), *[raw.c[k] for k in rollup.keys], raw.c[name], raw.c.time)
+        .where(raw.c.time >= lower, raw.c.time < upper, raw.c[name].isnot(None))
+        .subquery()
+    )
+    keys = [points.c.period, *[points.c[k] for k in rollup.keys], points.c[name]]
+    source = select(*keys, func.count(), func.min(points.c.time)).group_by(*keys)
+    columns = ["time", *rollup.keys, name, "samples", "first_time"]
+    return _upsert(rollup, columns, source, [*rollup.keys, name, "time"])
+
+
+def _new_client_ids(measurement: Measurement, name: str, lower: datetime, upper: datetime):
+    """Ids for MACs never seen before, in order of first sight: clients that appear together
+    (one device's) get neighbouring ids, so their bitmaps share pages."""
+    raw, ids = measurement.raw, rollup_client_ids
+    source = (
+        select(raw.c[name])
+        .where(raw.c.time >= lower, raw.c.time < upper, ~exists().where(ids.c.mac == raw.c[name]))
+        .group_by(raw.c[name])
+        .order_by(func.min(raw.c.time), raw.c[name])
+    )
+    return insert(ids).from_select(["mac"], source).on_conflict_do_nothing()
+
+
+def _distinct(measurement: Measurement, rollup: Rollup, lower: datetime, upper: datetime):
+    (name,) = rollup.fields
+    raw, ids = measurement.raw, rollup_client_ids
+    members = (
+        select(_period_of(raw.c.time, rollup), *[raw.c[k] for k in rollup.keys], ids.c.id)
+        .join_from(raw, ids, ids.c.mac == raw.c[name])
+        .where(raw.c.time >= lower, raw.c.time < upper)
+        .distinct()
+        .subquery()
+    )
+    page = (members.c.id // CLIENT_PAGE_BITS).label("page")
+    empty_page = cast(func.repeat("0", CLIENT_PAGE_BITS), BIT(CLIENT_PAGE_BITS))
+    bits = func.bit_or(func.set_bit(empty_page, members.c.id % CLIENT_PAGE_BITS, 1, type_=BIT(CLIENT_PAGE_BITS)))
+    keys = [members.c.period, *[members.c[k] for k in rollup.keys]]
+    source = select(*keys, page, bits).group_by(*keys, page)
+    columns = ["time", *rollup.keys, "page", "clients"]
+    return _upsert(rollup, columns, source, [*rollup.keys, "time", "page"])
+
+
+BUILDERS = {NUMERIC: _numeric, MODE: _mode, DISTINCT: _distinct}
+
+
+def _refresh_range(session: Session, lower: datetime, upper: datetime) -> int:
+    rows = 0
+    for slice_lower, slice_upper in _slices(lower, upper):
+        for measurement in MEASUREMENTS.values():
+            distinct_fields = {f for rollup in measurement.rollups if rollup.kind == DISTINCT for f in rollup.fields}
+            for name in sorted(distinct_fields):
+                session.execute(_new_client_ids(measurement, name, slice_lower, slice_upper))
+            for rollup in measurement.rollups:
+                result = session.execute(BUILDERS[rollup.kind](measurement, rollup, slice_lower, slice_upper))
+                rows += max(result.rowcount, 0)
+    return rows
+
+
+def refresh_rollups(session: Session, *, since: datetime | None = None, until: datetime | None = None,
+                    lookback: timedelta = DEFAULT_LOOKBACK, now: datetime | None = None) -> RefreshResult:
+    """Recompute the rollups touched since the watermark and move it forward.
+
+    ``since``: recompute from this instant instead (e.g. after a bulk load of old points).
+    ``until``: where the watermark goes (default: now minus a settling delay); it never
+    moves back. Commits.
+    """
+    session.execute(select(func.pg_advisory_xact_lock(literal(LOCK_KEY, BigInteger()))))
+    previous = watermark(session)
+    until = until or (now or datetime.now(UTC)) - DEFAULT_SETTLE
+    if previous is not None:
+        until = max(until, previous)
+    if since is not None:
+        lower = since
+    elif previous is not None:
+        lower = previous - lookback
+    else:
+        lower = _earliest_point(session)
+    ranges = [(floor_hour(lower), until)] if lower is not None else []
+    backlog = session.execute(
+        delete(rollup_backlog).where(rollup_backlog.c.hour < until).returning(rollup_backlog.c.hour)
+    ).scalars()
+    ranges += [(hour, min(hour + ROLLUP_GRAIN, until)) for hour in backlog]
+    result = RefreshResult(watermark=until, ranges=_merge(ranges))
+    for lower, upper in result.ranges:
+        for covered_lower, covered_upper in _with_points(session, lower, upper):
+            result.rows += _refresh_range(session, covered_lower, covered_upper)
+    state = insert(rollup_state).values(id=1, watermark=until, refreshed_at=func.now())
+    session.execute(state.on_conflict_do_update(
+        index_elements=["id"], set_={"watermark": state.excluded.watermark, "refreshed_at": state.excluded.refreshed_at}
+    ))
+    session.commit()
+    return result
+

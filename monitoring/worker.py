@@ -1,0 +1,204 @@
+"""The maintenance worker: ``flask --app wsgi worker`` runs the periodic jobs (checks,
+recovery requests, webhook deliveries, rollup refresh, retention, WiFi session pruning).
+
+Any number of workers may run, on any number of machines. A job runs under a PostgreSQL
+advisory lock (never twice at the same time) and only if ``worker_jobs`` says its last start
+is at least one period ago; the claim is one atomic statement, so of several workers asking
+in the same period exactly one runs it. Each run is logged with what it did and how long it
+took, and recorded in ``worker_jobs``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import text
+
+from monitoring.extensions import db
+from monitoring.models import utcnow
+from monitoring.services import check_runs, checks, webhooks, wifi_session_history
+from monitoring.timeseries import retention
+from monitoring.timeseries.check_tables import SHORT_RETENTION_TABLES
+from monitoring.timeseries.rollups import refresh_rollups as refresh
+
+logger = logging.getLogger("monitoring.worker")
+
+# First key of the two-key advisory locks: the worker's own namespace (the rollup refresh
+# locks a single-key id, which lives in another part of the key space).
+LOCK_NAMESPACE = 0x776B72  # "wkr"
+
+CLAIM = text("""
+    INSERT INTO worker_jobs (name, last_started_at) VALUES (:name, now())
+    ON CONFLICT (name) DO UPDATE SET last_started_at = now()
+    WHERE worker_jobs.last_started_at IS NULL
+       OR worker_jobs.last_started_at <= now() - CAST(:period AS interval)
+    RETURNING name
+""")
+FINISH = text("""
+    UPDATE worker_jobs SET last_finished_at = now(), last_duration_ms = :duration_ms, last_summary = :summary,
+                           last_error = :error
+    WHERE name = :name
+""")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    period: timedelta
+    run: Callable[[], object]  # does the work in an app context; returns what it did (logged)
+
+
+def lock_key(name: str) -> int:
+    """A stable 31-bit id per job name."""
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
+
+def run_job(job: Job) -> bool:
+    """Run ``job`` if no other worker runs it and its period has passed; returns whether it
+    ran. Call inside an app context."""
+    key = {"ns": LOCK_NAMESPACE, "key": lock_key(job.name)}
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
+        if not lock.execute(text("SELECT pg_try_advisory_lock(:ns, :key)"), key).scalar():
+            logger.debug("job %s: running elsewhere", job.name)
+            return False
+        try:
+            period = f"{job.period.total_seconds()} seconds"
+            if lock.execute(CLAIM, {"name": job.name, "period": period}).first() is None:
+                return False
+            started = time.perf_counter()
+            summary, error = None, None
+            try:
+                summary = job.run()
+            except Exception as exc:  # one job failing must not stop the others
+                db.session.rollback()
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                logger.exception("job %s failed after %.2fs", job.name, time.perf_counter() - started)
+            finally:
+                db.session.remove()
+            duration = time.perf_counter() - started
+            if error is None:
+                logger.info("job %s: %s (%.2fs)", job.name, summary, duration)
+            lock.execute(FINISH, {"name": job.name, "duration_ms": round(duration * 1000),
+                                  "summary": None if summary is None else str(summary)[:2000], "error": error})
+            return True
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), key)
+
+
+def run_due(app: Flask, jobs: Iterable[Job]) -> list[str]:
+    """One pass over the jobs; returns the names of those that ran."""
+    ran = []
+    for job in jobs:
+        with app.app_context():
+            if run_job(job):
+                ran.append(job.name)
+    return ran
+
+
+def run_forever(app: Flask, jobs: list[Job], *, tick: float, stop_with: int | None = None,
+                stop: threading.Event | None = None) -> None:
+    """Pass over the jobs every ``tick`` seconds until SIGTERM/SIGINT, ``stop``, or the end
+    of process ``stop_with`` (the web server the worker was started beside)."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    logger.info("worker started: jobs %s, every %ss", ", ".join(j.name for j in jobs), tick)
+    while not stop.is_set():
+        run_due(app, jobs)
+        if stop_with is not None and not _alive(stop_with):
+            logger.info("worker stopping: process %s has ended", stop_with)
+            break
+        stop.wait(tick)
+    logger.info("worker stopped")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- the jobs ------------------------------------------------------------------------
+
+def _run_checks():
+    created = checks.ensure_automatic(db.session)
+    summary = check_runs.run_checks()
+    return f"{created} automatic checks created; {summary}"
+
+
+def _run_requested_checks():
+    return check_runs.run_requested_checks()
+
+
+def _deliver_webhooks():
+    config = current_app.config
+    policy = webhooks.Policy(
+        timeout=config["WEBHOOK_TIMEOUT_SECONDS"], max_attempts=config["WEBHOOK_MAX_ATTEMPTS"],
+        retry_base=timedelta(seconds=config["WEBHOOK_RETRY_BASE_SECONDS"]),
+        retry_max=timedelta(seconds=config["WEBHOOK_RETRY_MAX_SECONDS"]),
+    )
+    summary = webhooks.deliver_due(policy=policy)
+    pruned = webhooks.prune(older_than=timedelta(days=config["WEBHOOK_DELIVERIES_RETENTION_DAYS"]))
+    return f"{summary}; {pruned} old deliveries pruned"
+
+
+def _refresh_rollups():
+    """The chart rollups (``monitoring/timeseries/rollups.py``) brought up to date."""
+    lookback = timedelta(minutes=current_app.config["ROLLUP_REFRESH_LOOKBACK_MINUTES"])
+    result = refresh(db.session, lookback=lookback)
+    return f"refreshed {result.hours} hours ({result.rows} rollup rows), watermark {result.watermark}"
+
+
+def retention_ages(tables: list[str]) -> dict[str, timedelta]:
+    """The age of each hypertable's data: an explicit setting, else "short" (1 day) for the
+    check tables nothing charts, else the default (3 years)."""
+    config = current_app.config
+    ages = {}
+    for table in tables:
+        days = config["RETENTION_DAYS_BY_TABLE"].get(table)
+        if days is None:
+            days = config["SHORT_RETENTION_DAYS"] if table in SHORT_RETENTION_TABLES else config["RETENTION_DAYS"]
+        ages[table] = timedelta(days=days)
+    return ages
+
+
+def _drop_old_chunks():
+    ages = retention_ages(retention.hypertables(db.session))
+    dropped = retention.drop_old_chunks(db.session, ages=ages, now=utcnow())
+    total = sum(dropped.values())
+    detail = ", ".join(f"{table} {count}" for table, count in dropped.items() if count) or "nothing to drop"
+    return f"{total} chunks dropped ({detail})"
+
+
+def _prune_wifi_sessions():
+    days = current_app.config["WIFI_SESSIONS_RETENTION_DAYS"]
+    sessions, clients = wifi_session_history.prune(days=days)
+    return f"deleted {sessions} WiFi sessions older than {days} days and {clients} WiFi clients"
+
+
+def default_jobs(config) -> list[Job]:
+    """The jobs with their periods from the settings, in the order a pass runs them."""
+    def seconds(name: str) -> timedelta:
+        return timedelta(seconds=config[name])
+
+    return [
+        Job("recovery-checks", seconds("RECOVERY_CHECKS_INTERVAL_SECONDS"), _run_requested_checks),
+        Job("webhooks", seconds("WEBHOOK_INTERVAL_SECONDS"), _deliver_webhooks),
+        Job("checks", seconds("CHECKS_INTERVAL_SECONDS"), _run_checks),
+        Job("rollups", seconds("ROLLUP_REFRESH_INTERVAL_SECONDS"), _refresh_rollups),
+        Job("retention", seconds("RETENTION_INTERVAL_SECONDS"), _drop_old_chunks),
+        Job("wifi-sessions", seconds("WIFI_SESSIONS_PRUNE_INTERVAL_SECONDS"), _prune_wifi_sessions),
+    ]

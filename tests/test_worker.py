@@ -1,0 +1,154 @@
+"""The worker: a job runs once per period however many workers ask, failures are recorded,
+retention drops old chunks and nothing newer, and the CLI's one-shot mode."""
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from monitoring import worker
+from monitoring.extensions import db
+from monitoring.models import WorkerJob, utcnow
+from monitoring.timeseries import retention
+
+
+def job_row(name):
+    db.session.expire_all()
+    return db.session.get(WorkerJob, name)
+
+
+def test_two_workers_run_a_job_once(app, data_app, app_context):
+    runs = []
+    both_started = threading.Barrier(2)
+
+    def slow_job():
+        runs.append(threading.get_ident())
+        time.sleep(0.3)  # long enough for the other worker to find it running
+        return "did it"
+
+    job = worker.Job("probe", timedelta(minutes=5), slow_job)
+    ran = []
+
+    def one_worker(flask_app):
+        both_started.wait()
+        ran.append(worker.run_due(flask_app, [job]))
+
+    threads = [threading.Thread(target=one_worker, args=(a,)) for a in (app, data_app)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(runs) == 1
+    assert sorted(ran) == [[], ["probe"]]
+    row = job_row("probe")
+    assert row.last_summary == "did it" and row.last_error is None and row.last_duration_ms >= 300
+    # Later, on any worker, still within the period: not again.
+    assert worker.run_due(app, [job]) == [] and len(runs) == 1
+
+
+def test_a_job_runs_again_once_its_period_has_passed(app, app_context):
+    runs = []
+    job = worker.Job("quick", timedelta(seconds=1), lambda: runs.append(1))
+    assert worker.run_due(app, [job]) == ["quick"]
+    assert worker.run_due(app, [job]) == []
+    time.sleep(1.1)
+    assert worker.run_due(app, [job]) == ["quick"] and len(runs) == 2
+
+
+def test_a_failing_job_is_recorded_and_the_others_still_run(app, app_context):
+    def broken():
+        raise RuntimeError("boom")
+
+    ran = worker.run_due(app, [worker.Job("broken", timedelta(minutes=1), broken),
+                               worker.Job("fine", timedelta(minutes=1), lambda: "ok")])
+    assert ran == ["broken", "fine"]
+    assert job_row("broken").last_error == "RuntimeError: boom"
+    assert job_row("fine").last_summary == "ok"
+
+
+def _insert_cpu(device_id, ages):
+    now = utcnow()
+    for age in ages:
+        db.session.execute(text("INSERT INTO cpu_points (time, device_id, cpu_usage) VALUES (:t, :d, 1)"),
+                           {"t": now - age, "d": device_id})
+    db.session.commit()
+
+
+def _times(table, device_id):
+    return db.session.execute(text(f"SELECT time FROM {table} WHERE device_id = :d ORDER BY time"),
+                              {"d": device_id}).scalars().all()
+
+
+def test_retention_drops_old_chunks_and_nothing_newer(make, app_context, data_app):
+    device = make.device(make.org())
+    now = utcnow()
+    _insert_cpu(device.id, [timedelta(days=1100), timedelta(days=1094), timedelta(hours=1)])
+    for age in (timedelta(days=3), timedelta(minutes=5)):
+        db.session.execute(text("INSERT INTO data_collected_points (time, device_id, data_collected) "
+                                "VALUES (:t, :d, 1)"), {"t": now - age, "d": device.id})
+    db.session.commit()
+    tables = retention.hypertables(db.session)
+    assert {"cpu_points", "ping_points", "data_collected_points", "wifi_client_count_points"} <= set(tables)
+    ages = worker.retention_ages(tables)
+    assert ages["cpu_points"] == timedelta(days=1095) and ages["data_collected_points"] == timedelta(days=1)
+    dropped = retention.drop_old_chunks(db.session, ages=ages, now=now)
+    assert dropped["cpu_points"] == 1 and dropped["data_collected_points"] == 1
+    kept = _times("cpu_points", device.id)
+    assert [round((now - t) / timedelta(days=1)) for t in kept] == [1094, 0]
+    assert len(_times("data_collected_points", device.id)) == 1
+
+
+def test_retention_ages_can_be_set_per_table(data_app, app_context, monkeypatch):
+    monkeypatch.setitem(data_app.config, "RETENTION_DAYS_BY_TABLE", {"ping_points": 30})
+    monkeypatch.setitem(data_app.config, "RETENTION_DAYS", 365)
+    ages = worker.retention_ages(["ping_points", "cpu_points"])
+    assert ages == {"ping_points": timedelta(days=30), "cpu_points": timedelta(days=365)}
+
+
+def test_the_cli_runs_due_jobs_once(app, make, app_context):
+    device = make.device(make.org())
+    _insert_cpu(device.id, [timedelta(days=1200)])
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["worker", "--once", "--job", "retention", "--job", "wifi-sessions"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "ran retention, wifi-sessions"
+    assert "job retention: 1 chunks dropped (cpu_points 1)" in result.output  # the job's log line
+    db.session.expire_all()
+    assert _times("cpu_points", device.id) == []
+    assert "chunks dropped" in job_row("retention").last_summary
+    again = runner.invoke(args=["worker", "--once", "--job", "retention"])
+    assert again.output.splitlines()[-1] == "ran nothing (not due, or running elsewhere)"
+    unknown = runner.invoke(args=["worker", "--once", "--job", "nope"])
+    assert unknown.exit_code != 0 and "unknown job nope" in unknown.output
+
+
+def test_every_default_job_runs(app, app_context, make):
+    make.device(make.org(), management_ip="127.0.0.1")
+    ran = worker.run_due(app, worker.default_jobs(app.config))
+    assert ran == ["recovery-checks", "webhooks", "checks", "rollups", "retention", "wifi-sessions"]
+    errors = {name: job_row(name).last_error for name in ran}
+    assert errors == dict.fromkeys(ran)
+    assert job_row("checks").last_summary.startswith("2 automatic checks created; 2 checks")
+
+
+@pytest.mark.parametrize("pid_alive", [True, False])
+def test_the_loop_stops_with_the_process_it_was_started_beside(app, app_context, pid_alive):
+    process = subprocess.Popen(["sleep", "30"])
+    if not pid_alive:
+        process.kill()
+        process.wait()
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(app, []),
+                              kwargs={"tick": 0.05, "stop_with": process.pid, "stop": stop})
+    thread.start()
+    thread.join(timeout=0.5)
+    assert thread.is_alive() is pid_alive
+    stop.set()
+    thread.join(timeout=2)
+    assert not thread.is_alive()
+    process.kill()
+    process.wait()
