@@ -10,6 +10,7 @@ from flask import Response, request
 from blueprints.chart_export import csv_response
 from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
+from monitoring.observability.prometheus_metrics import record_points_written
 from monitoring.security_schemes import DEVICE_AUTH, USER_AUTH
 from monitoring.services import chart_window, device_charts, device_status, ingest
 from monitoring.services.charts import charts_csv
@@ -49,10 +50,11 @@ def post_device_data(args, pk):
     The sample is written (snapshot, metric points, WiFi sessions, health) before the answer:
     200 means it is stored. Resending a sample with the same `time` adds nothing.
     """
-    ingest.receive(
+    points = ingest.receive(
         device_id=pk, key=args.get("key"), stream=request.stream, content_length=request.content_length,
         mimetype=request.mimetype, time=args.get("time"), current=args.get("current"),
     )
+    record_points_written(points)  # committed: count what the sample stored
     return Response(b"", status=200, mimetype="application/json")
 
 

@@ -206,3 +206,21 @@ def test_driver_errors_and_pool_timeouts_escaping_a_request_are_counted(client):
     for kind in ("DataError", "PoolTimeout"):
         assert value(after, "monitoring_database_errors_total", kind=kind) - \
             value(before, "monitoring_database_errors_total", kind=kind) == 1
+
+
+def test_a_stored_sample_counts_its_points_by_measurement(client, make):
+    device = make.device(make.org())
+    document = {"type": "DeviceMonitoring", "interfaces": [
+        {"name": "eth0", "statistics": {"rx_bytes": 10, "tx_bytes": 5}},
+        {"name": "wan", "statistics": {"rx_bytes": 1, "tx_bytes": 1}}],
+        "resources": {"load": [0.1, 0.1, 0.1], "cpus": 1}}
+    before = scrape(client)
+    assert client.post(f"/api/v1/monitoring/device/{device.id}/?key={device.key}", json=document).status_code == 200
+    assert client.post(f"/api/v1/monitoring/device/{device.id}/?key=wrong", json=document).status_code == 403
+    after = scrape(client)
+
+    def delta(measurement):
+        return value(after, "monitoring_points_written_total", measurement=measurement) - \
+            value(before, "monitoring_points_written_total", measurement=measurement)
+
+    assert (delta("traffic_points"), delta("cpu_points")) == (2, 1)
