@@ -95,6 +95,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
 
     PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
+    # Login throttling (token and form): this many failures for one username or from one
+    # client address within the window lock further attempts for LOGIN_LOCK_SECONDS.
+    LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+    LOGIN_LOCK_SECONDS = env_int("LOGIN_LOCK_SECONDS", 15 * 60)
     MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
 

@@ -157,8 +157,13 @@ def load_history(database_url: str, *, devices: int, days: int, end: datetime | 
         loads = pool.map(lambda span: _load_day(database_url, devices, start, *span), days_to_load)
         for done, _ in enumerate(loads, 1):
             log(f"  loaded day {done} of {len(days_to_load)} ({time.monotonic() - began:.0f} s)")
-    cur.execute("ANALYZE")
-    conn.commit()
+    # Settle the database before anything is measured: without this, autovacuum (triggered by
+    # the inserts) and checkpoints of the whole load run during the benchmark that follows.
+    conn.autocommit = True
+    log("  vacuum, analyze, checkpoint ...")
+    cur.execute("VACUUM (ANALYZE)")
+    cur.execute("CHECKPOINT")
+    conn.autocommit = False
     cur.execute("SELECT id, key, idx FROM bench_devices ORDER BY idx")
     result = [{"id": str(row[0]), "key": row[1], "index": row[2]} for row in cur.fetchall()]
     conn.close()

@@ -8,9 +8,10 @@ from flask import jsonify, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
+from monitoring import errors
 from monitoring.auth import current_user, login_session, logout_session
 from monitoring.extensions import Blueprint
-from monitoring.services import users
+from monitoring.services import login_throttle
 
 blp = Blueprint(
     "auth", __name__, url_prefix="/api/v1/auth",
@@ -46,9 +47,15 @@ def login():
     except ValidationError:
         error = "Your form expired, please try again."
     if error is None:
-        user = users.authenticate(
-            username=request.form.get("username", ""), password=request.form.get("password", "")
-        )
+        try:
+            user = login_throttle.attempt_login(
+                username=request.form.get("username", ""), password=request.form.get("password", ""),
+                address=request.remote_addr,
+            )
+        except login_throttle.LoginLocked as locked:
+            error = errors.TOO_MANY_LOGINS.format(seconds=locked.retry_after)
+            page = render_template("login.html", user=None, next=next_url, error=error)
+            return page, 429, {"Retry-After": str(locked.retry_after)}
         if user is not None:
             login_session(user)
             return redirect(next_url, code=303)
@@ -71,7 +78,11 @@ def logout():
 
 
 @blp.route("/csrf/")
-@blp.doc(security=[])
+@blp.doc(security=[], responses={"200": {
+    "description": "A token for the X-CSRFToken header",
+    "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"csrf_token": {"type": "string"}}, "required": ["csrf_token"]}}},
+}})
 def csrf_token():
     """A CSRF token for session-authenticated unsafe requests (send it as X-CSRFToken)"""
     return jsonify({"csrf_token": generate_csrf()})

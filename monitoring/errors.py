@@ -41,3 +41,10 @@ def conflict(detail: str) -> NoReturn:
 
 def not_found_detail(detail: str) -> NoReturn:
     abort(404, message=detail)
+
+
+TOO_MANY_LOGINS = "Too many failed login attempts. Try again in {seconds} seconds."
+
+
+def too_many_logins(retry_after: int) -> NoReturn:
+    abort(429, message=TOO_MANY_LOGINS.format(seconds=retry_after), headers={"Retry-After": str(retry_after)})

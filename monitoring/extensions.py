@@ -6,11 +6,13 @@ in the ``{"detail": ...}`` shape, and 400 (not webargs' 422) for invalid paramet
 from __future__ import annotations
 
 from datetime import datetime
+from http import HTTPStatus
 
 from flask import jsonify, request
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
+from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import DateTime, MetaData
@@ -106,9 +108,34 @@ def schema_name(schema) -> str:
     return name
 
 
+# What a 400 carries: messages keyed by the invalid field (lists, or nested objects for
+# nested fields), or a single "detail" for errors not tied to one field.
+BAD_REQUEST_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {"oneOf": [{"type": "array", "items": {}}, {"type": "object"}]},
+    "example": {"name": ["This field is required."]},
+}
+
+
 class Api(_Api):
     def handle_http_exception(self, error):
         return error_response(error)
+
+    def _register_responses(self):
+        """flask-smorest documents every error with ERROR_SCHEMA; a 400 is documented with
+        the shape it really has (field-keyed messages)."""
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if status == HTTPStatus.BAD_REQUEST:
+                response["schema"] = BAD_REQUEST_SCHEMA
+            elif not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def make_api() -> Api:

@@ -425,6 +425,19 @@ class WorkerJob(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class LoginThrottle(db.Model):
+    """Recent failed logins of one username or one client address. In the database so that
+    every worker and host counts the same failures."""
+
+    __tablename__ = "login_throttle"
+
+    # "user:<username>" or "addr:<client address>"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(server_default=text("0"))
+    window_started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    locked_until: Mapped[datetime | None]
+
+
 # The hypertables share this metadata (migrations and test clean-up see them).
 import monitoring.timeseries.chart_tables  # noqa: E402,F401
 import monitoring.timeseries.check_tables  # noqa: E402,F401

@@ -87,7 +87,13 @@ class FilterDateTime(fields.Field):
             parsed = datetime.fromisoformat(str(value).strip())
         except ValueError as exc:
             raise self.make_error("invalid") from exc
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which Python accepts up to ±23:59.
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+            raise self.make_error("invalid") from exc
 
 
 class QueryBoolean(fields.Field):

@@ -1,4 +1,4 @@
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from schemas.common import BaseSchema, PageArgsSchema, UTCDateTime
 
@@ -17,7 +17,9 @@ class UserSchema(BaseSchema):
             validate.Regexp(r"^[\w.@+-]+$", error="Enter a valid username: letters, digits and @/./+/-/_ only."),
         ],
     )
-    email = fields.Email()
+    # A user created without an email has "" (as in the reference), which is no "email"
+    # format: the document says so instead of promising an address.
+    email = fields.Email(metadata={"format": "email-or-empty", "description": "An email address, or empty"})
     first_name = fields.String(validate=validate.Length(max=150))
     last_name = fields.String(validate=validate.Length(max=150))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
@@ -37,6 +39,9 @@ class UserSchema(BaseSchema):
         return MembershipSchema(many=True).dump(visible_memberships(user))
 
     def load_memberships(self, value):
+        # Checked here because marshmallow runs the item hooks before it checks for a list.
+        if not isinstance(value, list):
+            raise ValidationError("Not a valid list.")
         return MembershipSchema(many=True).load(value)
 
 
