@@ -3,9 +3,10 @@ after the standard 7-day back-fill of 200 devices; then the scale run: 1,000 dev
 days of 5-minute samples in 10 organizations, every range of the device detail and the
 dashboard, the device list. History is bulk-loaded straight into the hypertables (the rows
 the POST would store: bench/bulk_load.py), then the rollups are refreshed with the real
-command. Requests go one at a time to gunicorn as ``make run`` starts it, as a superuser.
-Prints p50/p99 per case, and EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of the
-slowest case.
+command's function (the watermark 6 minutes behind the newest point, as a worker refreshing
+every 5 minutes leaves it). Requests go one at a time to gunicorn as ``make run`` starts it,
+as a superuser, the cases interleaved. Prints p50/p99 per case, and EXPLAIN (ANALYZE,
+BUFFERS) of the slowest statement of the slowest case.
 
     make bench-read                       # or: .venv/bin/python bench/read.py [--skip-scale]
 """
@@ -89,30 +90,36 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def measure(http: requests.Session, base: str, paths: list[str], *, warmup: int = 3) -> dict:
-    """Requests one at a time (the paths in turn); milliseconds at p50/p99."""
-    latencies = []
-    for index in range(warmup + len(paths)):
-        path = paths[index % len(paths)] if index < warmup else paths[index - warmup]
-        started = time.perf_counter()
-        response = http.get(base + path, timeout=60)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
-        if index >= warmup:
-            latencies.append(elapsed)
-    return {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99), "n": len(latencies),
-            "path": paths[0]}
+def _get(http: requests.Session, base: str, path: str) -> float:
+    started = time.perf_counter()
+    response = http.get(base + path, timeout=60)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
+    return elapsed
 
 
-def run_cases(base: str, token: str, cases: list[tuple[str, list[str]]]) -> dict:
+def run_cases(base: str, token: str, cases: list[tuple[str, list[str]]], *, warmup: int = 3) -> dict:
+    """One request at a time, the cases interleaved (request i of every case, then i + 1):
+    a burst of load from elsewhere on the machine hits every case alike, so the cases of one
+    run compare fairly. Milliseconds at p50/p99 per case."""
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {token}"
+    for _, paths in cases:
+        for index in range(warmup):
+            _get(http, base, paths[index % len(paths)])
+    latencies: dict[str, list[float]] = {name: [] for name, _ in cases}
+    for index in range(max(len(paths) for _, paths in cases)):
+        for name, paths in cases:
+            if index < len(paths):
+                latencies[name].append(_get(http, base, paths[index]))
     results = {}
     for name, paths in cases:
-        results[name] = measure(http, base, paths)
+        values = latencies[name]
+        results[name] = {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99), "n": len(values),
+                         "path": paths[0]}
         print(f"  {name:<40} p50 {results[name]['p50']:7.1f} ms   p99 {results[name]['p99']:7.1f} ms"
-              f"   ({results[name]['n']} requests)")
+              f"   ({len(values)} requests)")
     return results
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from flask import Response
 
+# With ``csv=true`` the 200 is a CSV file instead of JSON.
+CSV_SCHEMA = {"type": "string"}
+
 
 def csv_response(text: str) -> Response:
     return Response(text, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=data.csv"})

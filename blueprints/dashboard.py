@@ -1,7 +1,7 @@
 """The network-wide dashboard: ``/api/v1/monitoring/dashboard/``."""
 from __future__ import annotations
 
-from blueprints.chart_export import csv_response
+from blueprints.chart_export import CSV_SCHEMA, csv_response
 from monitoring.auth import authenticated_user, user_required
 from monitoring.extensions import Blueprint
 from monitoring.services import chart_window, dashboard
@@ -20,6 +20,8 @@ blp = Blueprint(
 @user_required
 @blp.arguments(DashboardArgsSchema, location="query")
 @blp.response(200, DashboardSchema)
+@blp.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv",
+                  description="JSON; with `csv=true` the charts as CSV")
 @blp.alt_response(400, description="Invalid chart parameter: a JSON list with one message")
 @blp.alt_response(403, schema=ErrorSchema, description="Not a manager, or a slug of an organization the user "
                   "does not manage")

@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import Response, request
 
-from blueprints.chart_export import csv_response
+from blueprints.chart_export import CSV_SCHEMA, csv_response
 from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
 from monitoring.observability.prometheus_metrics import record_points_written
@@ -76,6 +76,8 @@ def device_key_or_user(view):
 @device_key_or_user
 @blp.arguments(DeviceDetailArgsSchema, location="query")
 @blp.response(200, DeviceDetailSchema)
+@blp.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv",
+                  description="JSON; with `csv=true` the charts as CSV")
 @blp.alt_response(400, description="Invalid chart parameter: a JSON list with one message, "
                   'e.g. `["Time range not supported"]`')
 @blp.alt_response(403, schema=ErrorSchema, description="Wrong key, or a device of another organization")

@@ -1,5 +1,6 @@
-"""Chart rollups: the ping hypertable, the rollup hypertables (hourly; ten-minute ones for
-the dashboard), client ids, the rollup watermark and backlog.
+"""Chart rollups: the ping hypertable, the rollup hypertables (per family, every grain:
+ten minutes for the dashboard groups, hours, days), client ids, the rollup watermark and
+backlog.
 
 Revision ID: 0004_chart_rollups
 Revises: 0003_locations_geo
@@ -17,15 +18,14 @@ depends_on = None
 
 # Raw points: one chunk per day, like the other raw hypertables (0002).
 CHUNK_INTERVAL = os.environ.get("TIMESERIES_CHUNK_INTERVAL", "1 day")
-# Rollups hold 1/12 of the rows of 5-minute samples (far fewer for the dashboard groups):
-# a month per chunk keeps a year's read to a dozen chunks.
+# Rollups hold about 1/12 of the rows of 5-minute samples (far fewer for the dashboard
+# groups): a month per chunk keeps a year's read to a dozen chunks.
 ROLLUP_CHUNK_INTERVAL = os.environ.get("ROLLUP_CHUNK_INTERVAL", "30 days")
 CLIENT_PAGE_BITS = 1024
 
-DEVICE_ROLLUPS = ("ping_hourly", "cpu_hourly", "memory_hourly", "disk_hourly", "signal_hourly",
-                  "access_tech_hourly", "traffic_hourly", "wifi_clients_hourly")
-GROUP_ROLLUPS = ("traffic_hourly_groups", "traffic_10min_groups", "wifi_clients_hourly_groups",
-                 "wifi_clients_10min_groups")
+DEVICE_ROLLUPS = ("ping_rollups", "cpu_rollups", "memory_rollups", "disk_rollups", "signal_rollups",
+                  "access_tech_rollups", "traffic_rollups", "wifi_client_rollups")
+GROUP_ROLLUPS = ("traffic_group_rollups", "wifi_client_group_rollups")
 
 
 def _sums(*fields):
@@ -37,12 +37,17 @@ def _sums(*fields):
 
 
 def _period():
-    # the start of the period (hour, or ten minutes) the row sums up
-    return sa.Column('time', sa.DateTime(timezone=True), nullable=False)
+    # the length of the period a row sums up, and its start
+    return [sa.Column('grain', sa.Interval(), nullable=False),
+            sa.Column('time', sa.DateTime(timezone=True), nullable=False)]
 
 
 def _device():
     return sa.Column('device_id', sa.UUID(), nullable=False)
+
+
+def _ifname():
+    return sa.Column('ifname', sa.String(length=64), nullable=False)
 
 
 def _groups():
@@ -53,10 +58,15 @@ def _groups():
     ]
 
 
-def _hypertable(table, column, interval):
+def _clients():
+    return [sa.Column('page', sa.Integer(), nullable=False),
+            sa.Column('clients', postgresql.BIT(length=CLIENT_PAGE_BITS), nullable=False)]
+
+
+def _hypertable(table, interval):
     op.execute(
         sa.text(
-            f"SELECT create_hypertable('{table}', by_range('{column}', CAST(:interval AS interval)),"
+            f"SELECT create_hypertable('{table}', by_range('time', CAST(:interval AS interval)),"
             " create_default_indexes => false)"
         ).bindparams(interval=interval)
     )
@@ -73,54 +83,34 @@ def upgrade():
     sa.Column('rtt_avg', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('device_id', 'time', name='pk_ping_points')
     )
-    op.create_table('ping_hourly', _period(), _device(),
-    *_sums('reachable', 'loss', 'rtt_min', 'rtt_max', 'rtt_avg'),
-    sa.PrimaryKeyConstraint('device_id', 'time', name='pk_ping_hourly')
-    )
-    op.create_table('cpu_hourly', _period(), _device(), *_sums('cpu_usage'),
-    sa.PrimaryKeyConstraint('device_id', 'time', name='pk_cpu_hourly')
-    )
-    op.create_table('memory_hourly', _period(), _device(), *_sums('percent_used'),
-    sa.PrimaryKeyConstraint('device_id', 'time', name='pk_memory_hourly')
-    )
-    op.create_table('disk_hourly', _period(), _device(), *_sums('used_disk'),
-    sa.PrimaryKeyConstraint('device_id', 'time', name='pk_disk_hourly')
-    )
-    op.create_table('signal_hourly', _period(), _device(),
-    *_sums('signal_strength', 'signal_power', 'signal_quality', 'snr'),
-    sa.PrimaryKeyConstraint('device_id', 'time', name='pk_signal_hourly')
-    )
-    op.create_table('access_tech_hourly', _period(), _device(),
+    for name, fields in (('ping_rollups', ('reachable', 'loss', 'rtt_min', 'rtt_max', 'rtt_avg')),
+                         ('cpu_rollups', ('cpu_usage',)), ('memory_rollups', ('percent_used',)),
+                         ('disk_rollups', ('used_disk',)),
+                         ('signal_rollups', ('signal_strength', 'signal_power', 'signal_quality', 'snr'))):
+        op.create_table(name, _device(), *_period(), *_sums(*fields),
+        sa.PrimaryKeyConstraint('device_id', 'grain', 'time', name=f'pk_{name}')
+        )
+    op.create_table('access_tech_rollups', _device(),
     sa.Column('access_tech', sa.SmallInteger(), nullable=False),
+    *_period(),
     sa.Column('samples', sa.BigInteger(), nullable=False),
     sa.Column('first_time', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('device_id', 'access_tech', 'time', name='pk_access_tech_hourly')
+    sa.PrimaryKeyConstraint('device_id', 'access_tech', 'grain', 'time', name='pk_access_tech_rollups')
     )
-    op.create_table('traffic_hourly', _period(), _device(),
-    sa.Column('ifname', sa.String(length=64), nullable=False),
-    *_sums('rx_bytes', 'tx_bytes'),
-    sa.PrimaryKeyConstraint('device_id', 'ifname', 'time', name='pk_traffic_hourly')
+    op.create_table('traffic_rollups', _device(), _ifname(), *_period(), *_sums('rx_bytes', 'tx_bytes'),
+    sa.PrimaryKeyConstraint('device_id', 'ifname', 'grain', 'time', name='pk_traffic_rollups')
     )
-    for name in ('traffic_hourly_groups', 'traffic_10min_groups'):
-        op.create_table(name, _period(), *_groups(),
-        sa.Column('ifname', sa.String(length=64), nullable=False),
-        *_sums('rx_bytes', 'tx_bytes'),
-        )
-        op.create_index(f'uq_{name}', name, ['organization_id', 'location_id', 'floorplan_id', 'ifname', 'time'],
-                        unique=True, postgresql_nulls_not_distinct=True)
-    op.create_table('wifi_clients_hourly', _period(), _device(),
-    sa.Column('ifname', sa.String(length=64), nullable=False),
-    sa.Column('page', sa.Integer(), nullable=False),
-    sa.Column('clients', postgresql.BIT(length=CLIENT_PAGE_BITS), nullable=False),
-    sa.PrimaryKeyConstraint('device_id', 'ifname', 'time', 'page', name='pk_wifi_clients_hourly')
+    op.create_table('wifi_client_rollups', _device(), _ifname(), *_period(), *_clients(),
+    sa.PrimaryKeyConstraint('device_id', 'ifname', 'grain', 'time', 'page', name='pk_wifi_client_rollups')
     )
-    for name in ('wifi_clients_hourly_groups', 'wifi_clients_10min_groups'):
-        op.create_table(name, _period(), *_groups(),
-        sa.Column('page', sa.Integer(), nullable=False),
-        sa.Column('clients', postgresql.BIT(length=CLIENT_PAGE_BITS), nullable=False),
-        )
-        op.create_index(f'uq_{name}', name, ['organization_id', 'location_id', 'floorplan_id', 'time', 'page'],
-                        unique=True, postgresql_nulls_not_distinct=True)
+    op.create_table('traffic_group_rollups', *_groups(), _ifname(), *_period(), *_sums('rx_bytes', 'tx_bytes'))
+    op.create_table('wifi_client_group_rollups', *_groups(), *_period(), *_clients())
+    # Location and floorplan are often null: one row per group all the same. Network-wide
+    # reads take every group's rows of a grain and a range: the (grain, time) index.
+    for name, column in (('traffic_group_rollups', 'ifname'), ('wifi_client_group_rollups', 'page')):
+        op.create_index(f'uq_{name}', name, ['organization_id', 'location_id', 'floorplan_id', column, 'grain',
+                                             'time'], unique=True, postgresql_nulls_not_distinct=True)
+        op.create_index(f'ix_{name}_grain_time', name, ['grain', 'time'])
     op.create_table('rollup_client_ids',
     sa.Column('id', sa.Integer(), sa.Identity(always=False, start=0, minvalue=0), nullable=False),
     sa.Column('mac', sa.String(length=17), nullable=False),
@@ -139,13 +129,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('hour', name=op.f('pk_rollup_backlog'))
     )
 
-    # Network-wide reads select periods across every group: they want a (time) index. Per-
-    # device reads are served by the primary keys, which start with the device.
-    for table in GROUP_ROLLUPS:
-        op.create_index(f'ix_{table}_time', table, ['time'])
-    _hypertable('ping_points', 'time', CHUNK_INTERVAL)
+    # Per-device reads are served by the primary keys, which start with the device.
+    _hypertable('ping_points', CHUNK_INTERVAL)
     for table in DEVICE_ROLLUPS + GROUP_ROLLUPS:
-        _hypertable(table, 'time', ROLLUP_CHUNK_INTERVAL)
+        _hypertable(table, ROLLUP_CHUNK_INTERVAL)
 
 
 def downgrade():

@@ -199,7 +199,8 @@ def _raw_ranges(shape: Shape) -> list[str]:
     return ranges
 
 
-ROLLUP_RANGE = f"time >= :rollup_from AND time < :whole_periods_end AND time < {ROLLUP_END}"
+ROLLUP_RANGE = (f"grain = CAST(:grain AS interval) AND time >= :rollup_from AND time < :whole_periods_end"
+                f" AND time < {ROLLUP_END}")
 
 
 def _where(shape: Shape, time_range: str) -> str:
@@ -271,19 +272,26 @@ def _distinct_sql(shape: Shape) -> str:
             " GROUP BY GROUPING SETS ((bucket), ())) "
             + _grid_query(["count"])
         )
-    # Rollup periods hold bitmaps of client ids; raw points hold MACs. A MAC with an id joins
-    # the bitmaps of its bucket; one without (first seen after the last refresh) cannot be in
-    # any bitmap and is counted apart.
+    # Rollup periods hold bitmaps of client ids; raw points hold MACs. A bucket's clients are
+    # those of its bitmaps, plus the raw MACs with an id whose bit is not set there, plus the
+    # raw MACs without one (first seen after the last refresh: in no bitmap at all). The
+    # same over the whole window with the union of all bitmaps.
     page = CLIENT_PAGE_BITS
+    not_in = "{pages}.clients IS NULL OR get_bit({pages}.clients, raw_ids.id % " + str(page) + ") = 0"
     return (
         f"WITH raw_values AS (SELECT DISTINCT bucket, value FROM ({values}) AS raw_parts),"
-        f" pages AS (SELECT {_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
-        f" WHERE {_where(shape, ROLLUP_RANGE)}"
-        f" UNION ALL SELECT raw_values.bucket, ids.id / {page},"
-        f" set_bit(CAST(repeat('0', {page}) AS bit({page})), ids.id % {page}, 1)"
-        " FROM raw_values JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value),"
-        " counts AS (SELECT bucket, GROUPING(bucket) AS total, bit_count(bit_or(clients)) AS count FROM pages"
-        " GROUP BY GROUPING SETS ((bucket, page), (page))"
+        f" rollup_pages AS (SELECT {_bucket('time')} AS bucket, page, bit_or(clients) AS clients"
+        f" FROM {shape.rollup} WHERE {_where(shape, ROLLUP_RANGE)} GROUP BY 1, 2),"
+        " window_pages AS (SELECT page, bit_or(clients) AS clients FROM rollup_pages GROUP BY page),"
+        " raw_ids AS (SELECT raw_values.bucket, ids.id FROM raw_values"
+        " JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value),"
+        " counts AS (SELECT bucket, 0 AS total, sum(bit_count(clients)) AS count FROM rollup_pages GROUP BY bucket"
+        " UNION ALL SELECT NULL, 1, sum(bit_count(clients)) FROM window_pages"
+        " UNION ALL SELECT raw_ids.bucket, 0, count(*) FROM raw_ids LEFT JOIN rollup_pages"
+        f" ON rollup_pages.bucket = raw_ids.bucket AND rollup_pages.page = raw_ids.id / {page}"
+        f" WHERE {not_in.format(pages='rollup_pages')} GROUP BY raw_ids.bucket"
+        " UNION ALL SELECT NULL, 1, count(DISTINCT raw_ids.id) FROM raw_ids LEFT JOIN window_pages"
+        f" ON window_pages.page = raw_ids.id / {page} WHERE {not_in.format(pages='window_pages')}"
         " UNION ALL SELECT bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
         " WHERE NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)"
         " GROUP BY GROUPING SETS ((bucket), ())),"
@@ -303,14 +311,16 @@ def sql_for(shape: Shape) -> str:
 # --- running a query ----------------------------------------------------------------------
 
 def rollup_plan(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter,
-                window: Window) -> tuple[Rollup, datetime] | None:
-    """The rollup a query reads and from where, or None: raw points only."""
+                window: Window) -> tuple[Rollup, timedelta, datetime] | None:
+    """The rollup a query reads, its grain (the coarsest that fits the buckets) and from
+    where; or None: raw points only."""
     used = filters.used()
     columns = {column for column, _, name in FILTERS if name in used}
     for rollup in MEASUREMENTS[measurement].rollups_for(kind, tuple(fields), columns):
-        rollup_from = window.rollup_start(rollup.grain)
-        if rollup_from is not None and rollup_from < window.stop:
-            return rollup, rollup_from
+        for grain in reversed(rollup.grains):
+            rollup_from = window.rollup_start(grain)
+            if rollup_from is not None and rollup_from < window.stop:
+                return rollup, grain, rollup_from
     return None
 
 
@@ -326,9 +336,9 @@ def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filter
               "end": window.end, "stop": window.stop, **filters.params()}
     if plan is None:
         return sql_for(Shape(measurement, kind, fields, filters.used(), None, head=False)), params
-    rollup, rollup_from = plan
-    whole_periods_end = floor_to(window.stop, rollup.grain)
-    params.update(rollup_from=rollup_from, whole_periods_end=whole_periods_end,
+    rollup, grain, rollup_from = plan
+    whole_periods_end = floor_to(window.stop, grain)
+    params.update(grain=grain, rollup_from=rollup_from, whole_periods_end=whole_periods_end,
                   tail_from=max(rollup_from, min(whole_periods_end, watermark)))
     shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, head=rollup_from > window.start)
     return sql_for(shape), params

@@ -1,22 +1,22 @@
 """The tables charts read besides the raw hypertables of ``tables.py``: the ping points of
 the active checks, and the rollups that long ranges read instead of raw points.
 
-Rollups are hypertables keyed by ``time``, the start of the period a row sums up (an hour;
-ten minutes for the dashboard's short ranges):
+A rollup row sums up the points of one period: ``grain`` is its length (a day, an hour, or
+ten minutes for the dashboard's short ranges) and ``time`` its start. One hypertable per
+family holds every grain:
 
 - numeric families (ping, cpu, memory, disk, signal, traffic): per device (and interface for
-  traffic) and hour, ``<field>_sum`` as an exact ``numeric`` and ``<field>_count``; a mean
-  or a sum over any set of periods is then exact, whatever the order of additions;
-- the access technology: per device, hour and value, how many samples and the first time
-  seen, so the most frequent value (ties: the earliest) of any set of hours is exact;
-- WiFi clients: the distinct client MACs per device, interface and hour as bitmaps of dense
+  traffic), ``<field>_sum`` as an exact ``numeric`` and ``<field>_count``; a mean or a sum
+  over any set of periods is then exact, whatever the order of additions;
+- the access technology: per device and value, how many samples and the first time seen,
+  so the most frequent value (ties: the earliest) of any set of periods is exact;
+- WiFi clients: the distinct client MACs per device and interface as bitmaps of dense
   client ids (``rollup_client_ids``), split in pages of ``CLIENT_PAGE_BITS`` ids; the union
   of any set of periods is a ``bit_or`` per page, and its population count the exact number
   of unique clients;
 - the two dashboard families (traffic, WiFi clients) also per organization, location and
   floorplan (the tags the dashboard filters on), so a network-wide chart reads one row per
-  group and period instead of one per device; by hour, and by ten minutes for the 10- and
-  20-minute buckets of the 1-3 day ranges (and for zones whose offset is not whole hours).
+  group and period instead of one per device.
 
 ``rollup_state`` holds the watermark: every period before it reflects the raw points older
 than it. ``rollup_backlog`` lists hours written to after they were rolled up (late samples),
@@ -33,6 +33,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Interval,
     Numeric,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -50,8 +51,8 @@ metadata = db.metadata
 CLIENT_PAGE_BITS = 1024
 
 
-def _period() -> Column:
-    return Column("time", DateTime(timezone=True), nullable=False)
+def _period() -> list[Column]:
+    return [Column("grain", Interval, nullable=False), Column("time", DateTime(timezone=True), nullable=False)]
 
 
 def _device() -> Column:
@@ -78,6 +79,20 @@ def _sums(*fields: str) -> list[Column]:
     return columns
 
 
+def _clients() -> list[Column]:
+    return [Column("page", Integer, nullable=False), Column("clients", BIT(CLIENT_PAGE_BITS), nullable=False)]
+
+
+def _group_indexes(name: str, *columns: str) -> list[Index]:
+    return [
+        # Location and floorplan are often null: one row per group all the same.
+        Index(f"uq_{name}", "organization_id", "location_id", "floorplan_id", *columns, "grain", "time",
+              unique=True, postgresql_nulls_not_distinct=True),
+        # Network-wide reads take every group's rows of a grain and a range.
+        Index(f"ix_{name}_grain_time", "grain", "time"),
+    ]
+
+
 # --- raw points of the active ping check ------------------------------------------------
 
 ping_points = Table(
@@ -96,71 +111,40 @@ PING_FIELDS = ("reachable", "loss", "rtt_min", "rtt_max", "rtt_avg")
 SIGNAL_FIELDS = ("signal_strength", "signal_power", "signal_quality", "snr")
 TRAFFIC_FIELDS = ("rx_bytes", "tx_bytes")
 
-ping_hourly = Table(
-    "ping_hourly", metadata, _period(), _device(), *_sums(*PING_FIELDS),
-    PrimaryKeyConstraint("device_id", "time", name="pk_ping_hourly"),
-)
-cpu_hourly = Table(
-    "cpu_hourly", metadata, _period(), _device(), *_sums("cpu_usage"),
-    PrimaryKeyConstraint("device_id", "time", name="pk_cpu_hourly"),
-)
-memory_hourly = Table(
-    "memory_hourly", metadata, _period(), _device(), *_sums("percent_used"),
-    PrimaryKeyConstraint("device_id", "time", name="pk_memory_hourly"),
-)
-disk_hourly = Table(
-    "disk_hourly", metadata, _period(), _device(), *_sums("used_disk"),
-    PrimaryKeyConstraint("device_id", "time", name="pk_disk_hourly"),
-)
+
+def _device_sums(name: str, *fields: str) -> Table:
+    return Table(name, metadata, _device(), *_period(), *_sums(*fields),
+                 PrimaryKeyConstraint("device_id", "grain", "time", name=f"pk_{name}"))
+
+
+ping_rollups = _device_sums("ping_rollups", *PING_FIELDS)
+cpu_rollups = _device_sums("cpu_rollups", "cpu_usage")
+memory_rollups = _device_sums("memory_rollups", "percent_used")
+disk_rollups = _device_sums("disk_rollups", "used_disk")
 # The signal charts read every mobile interface of the device together (no interface filter).
-signal_hourly = Table(
-    "signal_hourly", metadata, _period(), _device(), *_sums(*SIGNAL_FIELDS),
-    PrimaryKeyConstraint("device_id", "time", name="pk_signal_hourly"),
-)
-access_tech_hourly = Table(
-    "access_tech_hourly", metadata, _period(), _device(),
-    Column("access_tech", SmallInteger, nullable=False),
+signal_rollups = _device_sums("signal_rollups", *SIGNAL_FIELDS)
+access_tech_rollups = Table(
+    "access_tech_rollups", metadata, _device(), Column("access_tech", SmallInteger, nullable=False), *_period(),
     Column("samples", BigInteger, nullable=False),
     Column("first_time", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("device_id", "access_tech", "time", name="pk_access_tech_hourly"),
+    PrimaryKeyConstraint("device_id", "access_tech", "grain", "time", name="pk_access_tech_rollups"),
 )
-traffic_hourly = Table(
-    "traffic_hourly", metadata, _period(), _device(), _ifname(), *_sums(*TRAFFIC_FIELDS),
-    PrimaryKeyConstraint("device_id", "ifname", "time", name="pk_traffic_hourly"),
+traffic_rollups = Table(
+    "traffic_rollups", metadata, _device(), _ifname(), *_period(), *_sums(*TRAFFIC_FIELDS),
+    PrimaryKeyConstraint("device_id", "ifname", "grain", "time", name="pk_traffic_rollups"),
 )
-
-
-def _traffic_groups(name: str) -> Table:
-    return Table(
-        name, metadata, _period(), *_groups(), _ifname(), *_sums(*TRAFFIC_FIELDS),
-        # Location and floorplan are often null: one row per group all the same.
-        Index(f"uq_{name}", "organization_id", "location_id", "floorplan_id", "ifname", "time",
-              unique=True, postgresql_nulls_not_distinct=True),
-        Index(f"ix_{name}_time", "time"),
-    )
-
-
-def _wifi_client_groups(name: str) -> Table:
-    return Table(
-        name, metadata, _period(), *_groups(),
-        Column("page", Integer, nullable=False),
-        Column("clients", BIT(CLIENT_PAGE_BITS), nullable=False),
-        Index(f"uq_{name}", "organization_id", "location_id", "floorplan_id", "time", "page",
-              unique=True, postgresql_nulls_not_distinct=True),
-        Index(f"ix_{name}_time", "time"),
-    )
-
-
-wifi_clients_hourly = Table(
-    "wifi_clients_hourly", metadata, _period(), _device(), _ifname(),
-    Column("page", Integer, nullable=False),
-    Column("clients", BIT(CLIENT_PAGE_BITS), nullable=False),
-    PrimaryKeyConstraint("device_id", "ifname", "time", "page", name="pk_wifi_clients_hourly"),
+traffic_group_rollups = Table(
+    "traffic_group_rollups", metadata, *_groups(), _ifname(), *_period(), *_sums(*TRAFFIC_FIELDS),
+    *_group_indexes("traffic_group_rollups", "ifname"),
 )
-traffic_hourly_groups = _traffic_groups("traffic_hourly_groups")
-traffic_10min_groups = _traffic_groups("traffic_10min_groups")
-wifi_clients_hourly_groups = _wifi_client_groups("wifi_clients_hourly_groups")
-wifi_clients_10min_groups = _wifi_client_groups("wifi_clients_10min_groups")
+wifi_client_rollups = Table(
+    "wifi_client_rollups", metadata, _device(), _ifname(), *_period(), *_clients(),
+    PrimaryKeyConstraint("device_id", "ifname", "grain", "time", "page", name="pk_wifi_client_rollups"),
+)
+wifi_client_group_rollups = Table(
+    "wifi_client_group_rollups", metadata, *_groups(), *_period(), *_clients(),
+    *_group_indexes("wifi_client_group_rollups", "page"),
+)
 
 # Dense ids for client MACs, assigned by the refresh in order of first sight.
 rollup_client_ids = Table(
@@ -183,7 +167,6 @@ rollup_backlog = Table(
 )
 
 ROLLUP_HYPERTABLES = (
-    ping_hourly, cpu_hourly, memory_hourly, disk_hourly, signal_hourly, access_tech_hourly,
-    traffic_hourly, traffic_hourly_groups, traffic_10min_groups,
-    wifi_clients_hourly, wifi_clients_hourly_groups, wifi_clients_10min_groups,
+    ping_rollups, cpu_rollups, memory_rollups, disk_rollups, signal_rollups, access_tech_rollups,
+    traffic_rollups, traffic_group_rollups, wifi_client_rollups, wifi_client_group_rollups,
 )

@@ -15,6 +15,7 @@ interleave, and readers see either the old rollups and watermark or the new ones
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from sqlalchemy import BigInteger, Interval, Numeric, cast, delete, exists, func
 from sqlalchemy.dialects.postgresql import BIT, insert
 from sqlalchemy.orm import Session
 
-from monitoring.timeseries.chart_queries import ROLLUP_GRAIN, floor_hour, read_watermark
+from monitoring.timeseries.chart_queries import ROLLUP_GRAIN, ceil_to, floor_hour, floor_to, read_watermark
 from monitoring.timeseries.chart_tables import CLIENT_PAGE_BITS, rollup_backlog, rollup_client_ids, rollup_state
 from monitoring.timeseries.sources import DISTINCT, MEASUREMENTS, MODE, NUMERIC, Measurement, Rollup
 
@@ -98,8 +99,12 @@ def _slices(lower: datetime, upper: datetime) -> Iterable[tuple[datetime, dateti
         lower += SLICE
 
 
-def _period_of(column, rollup: Rollup):
-    return func.time_bucket(literal(rollup.grain, Interval()), column).label("period")
+def _grain(rollup_grain: timedelta):
+    return literal(rollup_grain, Interval())
+
+
+def _period_of(column, grain: timedelta):
+    return func.time_bucket(_grain(grain), column).label("period")
 
 
 def _upsert(rollup: Rollup, columns: list[str], source, conflict: list[str]):
@@ -110,32 +115,35 @@ def _upsert(rollup: Rollup, columns: list[str], source, conflict: list[str]):
     )
 
 
-def _numeric(measurement: Measurement, rollup: Rollup, lower: datetime, upper: datetime):
+# From raw points: the finest grain of a rollup, over [lower, upper).
+
+def _numeric(measurement: Measurement, rollup: Rollup, grain: timedelta, lower: datetime, upper: datetime):
     raw = measurement.raw
-    points = select(_period_of(raw.c.time, rollup), *[raw.c[k] for k in rollup.keys],
+    points = select(_period_of(raw.c.time, grain), *[raw.c[k] for k in rollup.keys],
                     *[raw.c[f] for f in rollup.fields]).where(raw.c.time >= lower, raw.c.time < upper).subquery()
+    keys = [points.c[k] for k in rollup.keys]
     aggregates = []
-    columns = ["time", *rollup.keys]
+    columns = [*rollup.keys, "grain", "time"]
     for name in rollup.fields:
         aggregates += [func.sum(cast(points.c[name], Numeric)), func.count(points.c[name])]
         columns += [f"{name}_sum", f"{name}_count"]
-    keys = [points.c.period, *[points.c[k] for k in rollup.keys]]
-    source = select(*keys, *aggregates).group_by(*keys)
-    return _upsert(rollup, columns, source, [*rollup.keys, "time"])
+    source = select(*keys, _grain(grain), points.c.period, *aggregates).group_by(*keys, points.c.period)
+    return _upsert(rollup, columns, source, [*rollup.keys, "grain", "time"])
 
 
-def _mode(measurement: Measurement, rollup: Rollup, lower: datetime, upper: datetime):
+def _mode(measurement: Measurement, rollup: Rollup, grain: timedelta, lower: datetime, upper: datetime):
     (name,) = rollup.fields
     raw = measurement.raw
     points = (
-        select(_period_of(raw.c.time, rollup), *[raw.c[k] for k in rollup.keys], raw.c[name], raw.c.time)
+        select(_period_of(raw.c.time, grain), *[raw.c[k] for k in rollup.keys], raw.c[name], raw.c.time)
         .where(raw.c.time >= lower, raw.c.time < upper, raw.c[name].isnot(None))
         .subquery()
     )
-    keys = [points.c.period, *[points.c[k] for k in rollup.keys], points.c[name]]
-    source = select(*keys, func.count(), func.min(points.c.time)).group_by(*keys)
-    columns = ["time", *rollup.keys, name, "samples", "first_time"]
-    return _upsert(rollup, columns, source, [*rollup.keys, name, "time"])
+    keys = [*[points.c[k] for k in rollup.keys], points.c[name]]
+    source = select(*keys, _grain(grain), points.c.period, func.count(), func.min(points.c.time)).group_by(
+        *keys, points.c.period)
+    columns = [*rollup.keys, name, "grain", "time", "samples", "first_time"]
+    return _upsert(rollup, columns, source, [*rollup.keys, name, "grain", "time"])
 
 
 def _new_client_ids(measurement: Measurement, name: str, lower: datetime, upper: datetime):
@@ -151,26 +159,56 @@ def _new_client_ids(measurement: Measurement, name: str, lower: datetime, upper:
     return insert(ids).from_select(["mac"], source).on_conflict_do_nothing()
 
 
-def _distinct(measurement: Measurement, rollup: Rollup, lower: datetime, upper: datetime):
+EMPTY_PAGE = cast(func.repeat("0", CLIENT_PAGE_BITS), BIT(CLIENT_PAGE_BITS))
+
+
+def _distinct(measurement: Measurement, rollup: Rollup, grain: timedelta, lower: datetime, upper: datetime):
     (name,) = rollup.fields
     raw, ids = measurement.raw, rollup_client_ids
     members = (
-        select(_period_of(raw.c.time, rollup), *[raw.c[k] for k in rollup.keys], ids.c.id)
+        select(_period_of(raw.c.time, grain), *[raw.c[k] for k in rollup.keys], ids.c.id)
         .join_from(raw, ids, ids.c.mac == raw.c[name])
         .where(raw.c.time >= lower, raw.c.time < upper)
         .distinct()
         .subquery()
     )
     page = (members.c.id // CLIENT_PAGE_BITS).label("page")
-    empty_page = cast(func.repeat("0", CLIENT_PAGE_BITS), BIT(CLIENT_PAGE_BITS))
-    bits = func.bit_or(func.set_bit(empty_page, members.c.id % CLIENT_PAGE_BITS, 1, type_=BIT(CLIENT_PAGE_BITS)))
-    keys = [members.c.period, *[members.c[k] for k in rollup.keys]]
-    source = select(*keys, page, bits).group_by(*keys, page)
-    columns = ["time", *rollup.keys, "page", "clients"]
-    return _upsert(rollup, columns, source, [*rollup.keys, "time", "page"])
+    bits = func.bit_or(func.set_bit(EMPTY_PAGE, members.c.id % CLIENT_PAGE_BITS, 1, type_=BIT(CLIENT_PAGE_BITS)))
+    keys = [members.c[k] for k in rollup.keys]
+    source = select(*keys, _grain(grain), members.c.period, page, bits).group_by(*keys, members.c.period, page)
+    columns = [*rollup.keys, "grain", "time", "page", "clients"]
+    return _upsert(rollup, columns, source, [*rollup.keys, "grain", "time", "page"])
 
 
-BUILDERS = {NUMERIC: _numeric, MODE: _mode, DISTINCT: _distinct}
+FROM_RAW = {NUMERIC: _numeric, MODE: _mode, DISTINCT: _distinct}
+
+
+def _coarser(rollup: Rollup, grain: timedelta, finer: timedelta, lower: datetime, upper: datetime):
+    """A coarser grain from the finer one over whole coarse periods: sums add up, per-value
+    counts add up (first times: the earliest), bitmaps are or-ed."""
+    table = rollup.table
+    period = _period_of(table.c.time, grain)
+    keys = [table.c[k] for k in rollup.keys]
+    if rollup.kind == NUMERIC:
+        names = [f"{f}_{part}" for f in rollup.fields for part in ("sum", "count")]
+        aggregates = [func.sum(table.c[name]) for name in names]
+        conflict = [*rollup.keys, "grain", "time"]
+    elif rollup.kind == MODE:
+        keys.append(table.c[rollup.fields[0]])
+        names = ["samples", "first_time"]
+        aggregates = [func.sum(table.c.samples), func.min(table.c.first_time)]
+        conflict = [*rollup.keys, rollup.fields[0], "grain", "time"]
+    else:
+        keys.append(table.c.page)
+        names = ["clients"]
+        aggregates = [func.bit_or(table.c.clients)]
+        conflict = [*rollup.keys, "page", "grain", "time"]
+    source = (
+        select(*keys, _grain(grain), period, *aggregates)
+        .where(table.c.grain == finer, table.c.time >= floor_to(lower, grain), table.c.time < ceil_to(upper, grain))
+        .group_by(*keys, period)
+    )
+    return _upsert(rollup, [key.name for key in keys] + ["grain", "time", *names], source, conflict)
 
 
 def _refresh_range(session: Session, lower: datetime, upper: datetime) -> int:
@@ -181,8 +219,14 @@ def _refresh_range(session: Session, lower: datetime, upper: datetime) -> int:
             for name in sorted(distinct_fields):
                 session.execute(_new_client_ids(measurement, name, slice_lower, slice_upper))
             for rollup in measurement.rollups:
-                result = session.execute(BUILDERS[rollup.kind](measurement, rollup, slice_lower, slice_upper))
-                rows += max(result.rowcount, 0)
+                finest = rollup.grains[0]
+                statement = FROM_RAW[rollup.kind](measurement, rollup, finest, floor_to(slice_lower, finest),
+                                                  slice_upper)
+                rows += max(session.execute(statement).rowcount, 0)
+    for measurement in MEASUREMENTS.values():
+        for rollup in measurement.rollups:
+            for finer, grain in itertools.pairwise(rollup.grains):
+                rows += max(session.execute(_coarser(rollup, grain, finer, lower, upper)).rowcount, 0)
     return rows
 
 

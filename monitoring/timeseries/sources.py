@@ -17,19 +17,22 @@ NUMERIC = "numeric"  # per field: exact sum and count (means and sums)
 MODE = "mode"  # per value: samples and first time seen (most frequent value)
 DISTINCT = "distinct"  # distinct values as bitmaps of dense ids (unique counts)
 
-HOUR = timedelta(hours=1)
 TEN_MINUTES = timedelta(minutes=10)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Rollup:
     kind: str
     table: Table
-    # The columns besides ``time`` that identify a row: a query can read this rollup when
-    # it filters on these columns only.
+    # The columns besides ``grain`` and ``time`` that identify a row: a query can read this
+    # rollup when it filters on these columns only.
     keys: tuple[str, ...]
     fields: tuple[str, ...]
-    grain: timedelta = HOUR  # the period one row sums up
+    # The periods its rows sum up, finest first: the finest is computed from raw points,
+    # each coarser one from the one before.
+    grains: tuple[timedelta, ...] = (HOUR, DAY)
 
 
 @dataclass(frozen=True)
@@ -38,40 +41,39 @@ class Measurement:
     rollups: tuple[Rollup, ...]
 
     def rollups_for(self, kind: str, fields: tuple[str, ...], filtered: set[str]) -> list[Rollup]:
-        """The rollups that hold these fields and can apply these filters, in order of
-        preference: the smaller ones (one row per group, not per device; per hour, not per
-        ten minutes) first."""
+        """The rollups that hold these fields and can apply these filters, smaller ones (one
+        row per group, not per device) first."""
         return [rollup for rollup in self.rollups
                 if rollup.kind == kind and set(fields) <= set(rollup.fields) and filtered <= set(rollup.keys)]
 
 
 GROUP_KEYS = ("organization_id", "location_id", "floorplan_id")
+# The dashboard's 1-3 day ranges have 10- and 20-minute buckets.
+GROUP_GRAINS = (TEN_MINUTES, HOUR, DAY)
 
 MEASUREMENTS: dict[str, Measurement] = {
     "ping": Measurement(ct.ping_points, (
-        Rollup(NUMERIC, ct.ping_hourly, ("device_id",), ct.PING_FIELDS),
+        Rollup(NUMERIC, ct.ping_rollups, ("device_id",), ct.PING_FIELDS),
     )),
     "cpu": Measurement(raw.cpu_points, (
-        Rollup(NUMERIC, ct.cpu_hourly, ("device_id",), ("cpu_usage",)),
+        Rollup(NUMERIC, ct.cpu_rollups, ("device_id",), ("cpu_usage",)),
     )),
     "memory": Measurement(raw.memory_points, (
-        Rollup(NUMERIC, ct.memory_hourly, ("device_id",), ("percent_used",)),
+        Rollup(NUMERIC, ct.memory_rollups, ("device_id",), ("percent_used",)),
     )),
     "disk": Measurement(raw.disk_points, (
-        Rollup(NUMERIC, ct.disk_hourly, ("device_id",), ("used_disk",)),
+        Rollup(NUMERIC, ct.disk_rollups, ("device_id",), ("used_disk",)),
     )),
     "signal": Measurement(raw.signal_points, (
-        Rollup(NUMERIC, ct.signal_hourly, ("device_id",), ct.SIGNAL_FIELDS),
-        Rollup(MODE, ct.access_tech_hourly, ("device_id",), ("access_tech",)),
+        Rollup(NUMERIC, ct.signal_rollups, ("device_id",), ct.SIGNAL_FIELDS),
+        Rollup(MODE, ct.access_tech_rollups, ("device_id",), ("access_tech",)),
     )),
     "traffic": Measurement(raw.traffic_points, (
-        Rollup(NUMERIC, ct.traffic_hourly_groups, (*GROUP_KEYS, "ifname"), ct.TRAFFIC_FIELDS),
-        Rollup(NUMERIC, ct.traffic_10min_groups, (*GROUP_KEYS, "ifname"), ct.TRAFFIC_FIELDS, TEN_MINUTES),
-        Rollup(NUMERIC, ct.traffic_hourly, ("device_id", "ifname"), ct.TRAFFIC_FIELDS),
+        Rollup(NUMERIC, ct.traffic_group_rollups, (*GROUP_KEYS, "ifname"), ct.TRAFFIC_FIELDS, GROUP_GRAINS),
+        Rollup(NUMERIC, ct.traffic_rollups, ("device_id", "ifname"), ct.TRAFFIC_FIELDS),
     )),
     "wifi_clients": Measurement(raw.wifi_client_points, (
-        Rollup(DISTINCT, ct.wifi_clients_hourly_groups, GROUP_KEYS, ("client_mac",)),
-        Rollup(DISTINCT, ct.wifi_clients_10min_groups, GROUP_KEYS, ("client_mac",), TEN_MINUTES),
-        Rollup(DISTINCT, ct.wifi_clients_hourly, ("device_id", "ifname"), ("client_mac",)),
+        Rollup(DISTINCT, ct.wifi_client_group_rollups, GROUP_KEYS, ("client_mac",), GROUP_GRAINS),
+        Rollup(DISTINCT, ct.wifi_client_rollups, ("device_id", "ifname"), ("client_mac",)),
     )),
 }

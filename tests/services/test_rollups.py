@@ -122,12 +122,12 @@ def served_from_rollups(request, chart_window) -> bool | None:
                          window=chart_window) for kind, fields in fields_by_kind(config).items()]
     if all(plan is None for plan in plans):
         return False
-    if all(plan is not None and plan[1] == chart_window.start for plan in plans):
+    if all(plan is not None and plan[2] == chart_window.start for plan in plans):
         return True
     return None
 
 
-@pytest.mark.parametrize("timezone", ["Europe/Rome", "Asia/Kolkata"])
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Rome", "Asia/Kolkata"])
 def test_charts_from_rollups_equal_charts_from_raw_points(network, timezone):
     requests = requests_of(network)
     chart_windows = windows(timezone)
@@ -228,11 +228,16 @@ def test_older_late_points_need_the_backlog_or_since(device):
 
 def test_refresh_twice_changes_nothing(device):
     refresh_rollups(db.session, until=at("2024-05-04 00:00:00"))
-    first = db.session.execute(select(chart_tables.cpu_hourly).order_by("time")).all()
+    rollups = chart_tables.cpu_rollups
+    first = db.session.execute(select(rollups).order_by("grain", "time")).all()
     refresh_rollups(db.session, since=at("2024-05-01 00:00:00"), until=at("2024-05-04 00:00:00"))
-    assert db.session.execute(select(chart_tables.cpu_hourly).order_by("time")).all() == first
-    assert len(first) == 72
-    assert {(row.cpu_usage_count, row.cpu_usage_sum) for row in first[:2]} == {(1, 10), (1, 11)}
+    assert db.session.execute(select(rollups).order_by("grain", "time")).all() == first
+    hours = [row for row in first if row.grain == timedelta(hours=1)]
+    days = [row for row in first if row.grain == timedelta(days=1)]
+    assert len(hours) == 72 and len(days) == 3
+    assert [(row.cpu_usage_count, row.cpu_usage_sum) for row in hours[:2]] == [(1, 10), (1, 11)]
+    # a day sums up its hours: 24 points, 10 + 11 + ... + 33
+    assert (days[0].cpu_usage_count, days[0].cpu_usage_sum) == (24, sum(range(10, 34)))
 
 
 def test_client_ids_are_dense_and_in_order_of_first_sight(make):
@@ -253,4 +258,4 @@ def test_refresh_rollups_command(app, device):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("refreshed ")
     assert "watermark" in result.output
-    assert db.session.scalar(select(func.count()).select_from(chart_tables.cpu_hourly)) == 72
+    assert db.session.scalar(select(func.count()).select_from(chart_tables.cpu_rollups)) == 72 + 3
