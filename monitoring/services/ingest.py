@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -139,6 +139,9 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
         if not health.is_historical(sample_time, now=now):
             _judge_health(cursor, batch, device=device, state=state, alert_values=points.alert_values,
                           at=sample_time, now=now)
+        lookback = timedelta(minutes=current_app.config["ROLLUP_REFRESH_LOOKBACK_MINUTES"])
+        if sample_time < now - lookback:
+            batch.rollup_backlog(sample_time)  # older than what the next refresh re-reads
         if state.status == "critical" and current_app.config["DEVICE_RECOVERY_DETECTION"]:
             batch.recovery_request(device.id, now)  # the worker runs its critical checks within seconds
         batch.execute()

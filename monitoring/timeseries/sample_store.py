@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from psycopg2.extras import Json, register_uuid
 
@@ -122,6 +122,10 @@ LOCK_DEVICE_STATE = """
 REQUEST_CRITICAL_CHECKS = (
     "INSERT INTO check_requests (device_id, requested_at) VALUES (%s, %s) ON CONFLICT DO NOTHING"
 )
+
+# A back-filled sample lands in an hour the rollups may already cover: the next refresh
+# recomputes the hours listed here (monitoring/timeseries/rollups.py).
+MARK_HOUR_FOR_ROLLUP = "INSERT INTO rollup_backlog (hour) VALUES (%s) ON CONFLICT DO NOTHING"
 
 COUNTERS_BEFORE = """
     SELECT DISTINCT ON (ifname) ifname, rx_counter, tx_counter
@@ -306,6 +310,10 @@ class WriteBatch:
             {"organization": device.organization_id, "device": device.id, "metric": metric.id, "type": type,
              "level": level, "message": message, "at": at},
         )
+
+    def rollup_backlog(self, sample_time: datetime) -> None:
+        hour = sample_time.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        self._add(MARK_HOUR_FOR_ROLLUP, (hour,))
 
     def recovery_request(self, device_id: uuid.UUID, now: datetime) -> None:
         """Ask the worker to run a critical device's critical checks now: it is sending data."""

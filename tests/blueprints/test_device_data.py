@@ -522,3 +522,11 @@ def test_a_critical_device_sending_data_asks_for_its_critical_checks(client, dev
 def test_a_healthy_device_asks_for_nothing(client, device):
     assert post(client, device, sample(resources=RESOURCES)).status_code == 200
     assert db.session.execute(text("SELECT count(*) FROM check_requests")).scalar() == 0
+
+
+def test_backfilled_samples_mark_their_hour_for_the_rollups(client, device):
+    assert post(client, device, sample(interface("eth0", 1, 1))).status_code == 200  # real time: nothing
+    assert db.session.execute(text("SELECT count(*) FROM rollup_backlog")).scalar() == 0
+    assert post(client, device, sample(interface("eth0", 2, 2)), time="02-05-2024_10:15:31.000000").status_code == 200
+    hours = db.session.execute(text("SELECT hour FROM rollup_backlog")).scalars().all()
+    assert hours == [datetime(2024, 5, 2, 10, 0, tzinfo=UTC)]
