@@ -3,8 +3,9 @@ catalogue entry of each chart plus its series, finished into values, rounded, or
 the shared ``x`` labels; or the same as CSV.
 
 The series come from ``monitoring.timeseries.chart_queries`` as partial aggregates (exact
-sums and counts, modes, unique counts); here they become means, sums and scaled values. One
-query per chart; charts without a single value in the window are left out.
+sums and counts, modes, unique counts); here they become means, sums and scaled values. The
+series of every chart of a request are read in one statement; charts without a single value
+in the window are left out.
 """
 from __future__ import annotations
 

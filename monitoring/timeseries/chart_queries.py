@@ -61,17 +61,16 @@ def floor_hour(moment: datetime) -> datetime:
 
 
 @lru_cache(maxsize=256)
-def _aligned_start(start: datetime, stop: datetime, width: timedelta, timezone: str,
-                   grain: timedelta) -> datetime | None:
+def _fits(start: datetime, stop: datetime, width: timedelta, timezone: str, grain: timedelta) -> bool:
     if width % grain:
-        return None
+        return False
     zone = ZoneInfo(timezone)
     instant = start
     while True:  # offsets change at most a few times a year: a daily probe sees them
         if instant.astimezone(zone).utcoffset() % grain:
-            return None
+            return False
         if instant >= stop:
-            return ceil_to(start, grain)
+            return True
         instant = min(instant + timedelta(days=1), stop)
 
 
@@ -89,12 +88,28 @@ class Window:
         """The first instant after the window."""
         return self.end + ONE_MICROSECOND
 
-    def rollup_start(self, grain: timedelta) -> datetime | None:
-        """The first whole period of the window from which rollups of this grain may be read,
-        or None when they may not: a bucket must be a whole number of periods, and every
-        local bucket boundary a period boundary in UTC, i.e. the zone's offset a whole number
-        of periods throughout the window (not so for hours in Asia/Kolkata, +05:30)."""
-        return _aligned_start(self.start, self.stop, self.width, self.timezone, grain)
+    def fits(self, grain: timedelta) -> bool:
+        """Whether rollup periods of this grain each fall in one bucket: a bucket must be a
+        whole number of periods, and every local bucket boundary a period boundary in UTC,
+        i.e. the zone's offset a whole number of periods throughout the window (not so for
+        hours in Asia/Kolkata, +05:30)."""
+        return _fits(self.start, self.stop, self.width, self.timezone, grain)
+
+
+Segment = tuple[timedelta, datetime, datetime]  # grain, first period, end of the last one
+
+
+def cover(start: datetime, stop: datetime, grains: tuple[timedelta, ...]) -> list[Segment]:
+    """Whole periods tiling as much of [start, stop) as these grains (coarsest first) can:
+    the coarsest in the middle, finer ones towards the edges. A month of days, then the
+    hours of today, then its ten-minute periods: few rows, and raw points only for the
+    minutes at either end."""
+    for index, grain in enumerate(grains):
+        first, last = ceil_to(start, grain), floor_to(stop, grain)
+        if first < last:
+            finer = grains[index + 1:]
+            return [*cover(start, first, finer), (grain, first, last), *cover(last, stop, finer)]
+    return []
 
 
 # (column, SQL type of a list value or None for one value, parameter name)
@@ -164,6 +179,7 @@ class Shape:
     fields: tuple[str, ...]
     filters: tuple[str, ...]  # parameter names of SeriesFilter in force
     rollup: str | None  # the rollup table read for whole periods, if any
+    segments: int  # how many grain segments of it
     head: bool  # raw points before the first whole period
 
 
@@ -181,10 +197,11 @@ def _conditions(filters: tuple[str, ...]) -> list[str]:
     return conditions
 
 
-# Where rollups stop: whole periods only, and never past the watermark, read in the same
-# statement as the rollup rows (one snapshot: a refresh committing meanwhile cannot make a
-# point counted twice or not at all).
-ROLLUP_END = ("GREATEST(:rollup_from, LEAST(:whole_periods_end, COALESCE("
+# Where rollups stop and raw points take over: the end of the whole periods, or the
+# watermark if earlier (read in the same statement as the rollup rows: one snapshot, so a
+# refresh committing meanwhile cannot make a point counted twice or not at all). The period
+# the watermark falls in holds exactly the points before it.
+ROLLUP_END = ("GREATEST(:rollup_from, LEAST(:rollup_to, COALESCE("
               "(SELECT watermark FROM rollup_state WHERE id = 1), '-infinity'::timestamptz)))")
 
 
@@ -199,8 +216,13 @@ def _raw_ranges(shape: Shape) -> list[str]:
     return ranges
 
 
-ROLLUP_RANGE = (f"grain = CAST(:grain AS interval) AND time >= :rollup_from AND time < :whole_periods_end"
-                f" AND time < {ROLLUP_END}")
+def _rollup_ranges(shape: Shape) -> list[str]:
+    """Conditions of each segment's rows: its grain and its periods. No row starts at or
+    after the watermark (a refresh writes its rows and the watermark in one transaction, and
+    rolls up only the points before it), so the rows a statement sees end where its raw
+    tail starts."""
+    return [f"grain = CAST(:grain_{index} AS interval) AND time >= :first_{index} AND time < :last_{index}"
+            for index in range(shape.segments)]
 
 
 def _where(shape: Shape, time_range: str) -> str:
@@ -226,10 +248,9 @@ def _numeric_sql(shape: Shape) -> str:
     raw_aggregates = ", ".join(f"sum(CAST({f} AS numeric)) AS {f}_sum, count({f}) AS {f}_count" for f in shape.fields)
     parts = [f"SELECT {_bucket('time')} AS bucket, {raw_aggregates} FROM {raw} WHERE {_where(shape, time_range)}"
              " GROUP BY 1" for time_range in _raw_ranges(shape)]
-    if shape.rollup is not None:
-        rollup_aggregates = ", ".join(f"sum({name}) AS {name}" for name in names)
-        parts.append(f"SELECT {_bucket('time')} AS bucket, {rollup_aggregates} FROM {shape.rollup}"
-                     f" WHERE {_where(shape, ROLLUP_RANGE)} GROUP BY 1")
+    rollup_aggregates = ", ".join(f"sum({name}) AS {name}" for name in names)
+    parts += [f"SELECT {_bucket('time')} AS bucket, {rollup_aggregates} FROM {shape.rollup}"
+              f" WHERE {_where(shape, rollup_range)} GROUP BY 1" for rollup_range in _rollup_ranges(shape)]
     merged = ", ".join(f"sum({name}) AS {name}" for name in names)
     return (
         f"WITH partials AS ({' UNION ALL '.join(parts)}),"
@@ -245,10 +266,9 @@ def _mode_sql(shape: Shape) -> str:
     parts = [f"SELECT {_bucket('time')} AS bucket, {name} AS value, count(*) AS samples, min(time) AS first_time"
              f" FROM {raw} WHERE {_where(shape, time_range)} AND {name} IS NOT NULL GROUP BY 1, 2"
              for time_range in _raw_ranges(shape)]
-    if shape.rollup is not None:
-        parts.append(f"SELECT {_bucket('time')} AS bucket, {name} AS value, sum(samples) AS samples,"
-                     f" min(first_time) AS first_time FROM {shape.rollup} WHERE {_where(shape, ROLLUP_RANGE)}"
-                     " GROUP BY 1, 2")
+    parts += [f"SELECT {_bucket('time')} AS bucket, {name} AS value, sum(samples) AS samples,"
+              f" min(first_time) AS first_time FROM {shape.rollup} WHERE {_where(shape, rollup_range)}"
+              " GROUP BY 1, 2" for rollup_range in _rollup_ranges(shape)]
     return (
         f"WITH partials AS ({' UNION ALL '.join(parts)}),"
         " counted AS (SELECT bucket, GROUPING(bucket) AS total, value, sum(samples) AS samples,"
@@ -278,10 +298,12 @@ def _distinct_sql(shape: Shape) -> str:
     # same over the whole window with the union of all bitmaps.
     page = CLIENT_PAGE_BITS
     not_in = "{pages}.clients IS NULL OR get_bit({pages}.clients, raw_ids.id % " + str(page) + ") = 0"
+    periods = " UNION ALL ".join(f"SELECT {_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
+                                 f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape))
     return (
         f"WITH raw_values AS (SELECT DISTINCT bucket, value FROM ({values}) AS raw_parts),"
-        f" rollup_pages AS (SELECT {_bucket('time')} AS bucket, page, bit_or(clients) AS clients"
-        f" FROM {shape.rollup} WHERE {_where(shape, ROLLUP_RANGE)} GROUP BY 1, 2),"
+        f" rollup_pages AS (SELECT bucket, page, bit_or(clients) AS clients FROM ({periods}) AS periods"
+        " GROUP BY 1, 2),"
         " window_pages AS (SELECT page, bit_or(clients) AS clients FROM rollup_pages GROUP BY page),"
         " raw_ids AS (SELECT raw_values.bucket, ids.id FROM raw_values"
         " JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value),"
@@ -311,16 +333,16 @@ def sql_for(shape: Shape) -> str:
 # --- running a query ----------------------------------------------------------------------
 
 def rollup_plan(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter,
-                window: Window) -> tuple[Rollup, timedelta, datetime] | None:
-    """The rollup a query reads, its grain (the coarsest that fits the buckets) and from
-    where; or None: raw points only."""
+                window: Window) -> tuple[Rollup, list[Segment]] | None:
+    """The rollup a query reads and the segments of it (grain, first period, end), or None:
+    raw points only."""
     used = filters.used()
     columns = {column for column, _, name in FILTERS if name in used}
     for rollup in MEASUREMENTS[measurement].rollups_for(kind, tuple(fields), columns):
-        for grain in reversed(rollup.grains):
-            rollup_from = window.rollup_start(grain)
-            if rollup_from is not None and rollup_from < window.stop:
-                return rollup, grain, rollup_from
+        grains = tuple(grain for grain in reversed(rollup.grains) if window.fits(grain))
+        segments = cover(window.start, window.stop, grains)
+        if segments:
+            return rollup, segments
     return None
 
 
@@ -335,12 +357,15 @@ def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filter
     params = {"width": window.width, "timezone": window.timezone, "origin": BUCKET_ORIGIN, "start": window.start,
               "end": window.end, "stop": window.stop, **filters.params()}
     if plan is None:
-        return sql_for(Shape(measurement, kind, fields, filters.used(), None, head=False)), params
-    rollup, grain, rollup_from = plan
-    whole_periods_end = floor_to(window.stop, grain)
-    params.update(grain=grain, rollup_from=rollup_from, whole_periods_end=whole_periods_end,
-                  tail_from=max(rollup_from, min(whole_periods_end, watermark)))
-    shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, head=rollup_from > window.start)
+        return sql_for(Shape(measurement, kind, fields, filters.used(), None, 0, head=False)), params
+    rollup, segments = plan
+    rollup_from, rollup_to = segments[0][1], segments[-1][2]
+    params.update(rollup_from=rollup_from, rollup_to=rollup_to,
+                  tail_from=max(rollup_from, min(rollup_to, watermark)))
+    for index, (grain, first, last) in enumerate(segments):
+        params.update({f"grain_{index}": grain, f"first_{index}": first, f"last_{index}": last})
+    shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, len(segments),
+                  head=rollup_from > window.start)
     return sql_for(shape), params
 
 

@@ -15,13 +15,17 @@ from monitoring.services import device_charts
 from monitoring.services.chart_window import parse_window
 from monitoring.services.charts import ChartRequest, build_charts, fields_by_kind
 from monitoring.timeseries import chart_tables
-from monitoring.timeseries.chart_queries import SeriesFilter, rollup_plan
+from monitoring.timeseries.chart_queries import SeriesFilter, cover, rollup_plan
 from monitoring.timeseries.rollups import mark_touched, refresh_rollups, watermark
 from tests.chart_support import TABLES, add_metric, add_points, at, clients, ping, resource, signal, traffic
 
 NOW = at("2024-10-31 10:17:00")
 FIRST = at("2024-10-20 00:00:00")
-SAMPLES = 11 * 72  # every 20 minutes for 11 days; Europe/Rome leaves summer time on 27 October
+# Every 20 minutes for 11 days and 10 hours, up to minutes before NOW: the last day of a
+# long range is then read from hours, ten-minute periods and raw points. Europe/Rome leaves
+# summer time on 27 October.
+SAMPLES = 11 * 72 + 31
+NEWEST = FIRST + timedelta(minutes=20 * (SAMPLES - 1), seconds=59)
 
 
 @pytest.fixture
@@ -116,13 +120,14 @@ def all_charts(requests, chart_windows) -> list:
 
 
 def served_from_rollups(request, chart_window) -> bool | None:
-    """True: wholly from rollups; False: wholly from raw points; None: partly each."""
+    """True: every point of the window from rollups; False: all from raw points; None:
+    partly each (a raw head, or a raw tail holding the newest points)."""
     config = CHARTS[request.configuration]
     plans = [rollup_plan(measurement=config.measurement, kind=kind, fields=fields, filters=request.filters,
                          window=chart_window) for kind, fields in fields_by_kind(config).items()]
     if all(plan is None for plan in plans):
         return False
-    if all(plan is not None and plan[2] == chart_window.start for plan in plans):
+    if all(plan is not None and plan[1][0][1] == chart_window.start and plan[1][-1][2] > NEWEST for plan in plans):
         return True
     return None
 
@@ -259,3 +264,18 @@ def test_refresh_rollups_command(app, device):
     assert result.output.startswith("refreshed ")
     assert "watermark" in result.output
     assert db.session.scalar(select(func.count()).select_from(chart_tables.cpu_rollups)) == 72 + 3
+
+
+def test_a_window_is_tiled_with_the_coarsest_periods_in_the_middle():
+    hour, day, ten = timedelta(hours=1), timedelta(days=1), timedelta(minutes=10)
+    segments = cover(at("2024-05-01 07:13:00"), at("2024-05-31 15:47:30"), (day, hour, ten))
+    assert segments == [
+        (ten, at("2024-05-01 07:20:00"), at("2024-05-01 08:00:00")),
+        (hour, at("2024-05-01 08:00:00"), at("2024-05-02 00:00:00")),
+        (day, at("2024-05-02 00:00:00"), at("2024-05-31 00:00:00")),
+        (hour, at("2024-05-31 00:00:00"), at("2024-05-31 15:00:00")),
+        (ten, at("2024-05-31 15:00:00"), at("2024-05-31 15:40:00")),
+    ]
+    assert cover(at("2024-05-01 07:13:00"), at("2024-05-01 07:19:00"), (day, hour, ten)) == []
+    assert cover(at("2024-05-01 00:00:00"), at("2024-05-03 00:00:00"), (day, hour)) == [
+        (day, at("2024-05-01 00:00:00"), at("2024-05-03 00:00:00"))]
