@@ -3,10 +3,11 @@ from flask.views import MethodView
 
 from blueprints.crud import Resource, register_crud
 from monitoring import errors
+from monitoring.auth import authenticated_user, authenticating_token_id, user_required
 from monitoring.extensions import Blueprint
 from monitoring.services import login_throttle, tokens, users
 from schemas.common import ErrorSchema
-from schemas.users import TokenRequestSchema, TokenSchema, UserFilterSchema, UserSchema
+from schemas.users import TokenInfoSchema, TokenRequestSchema, TokenSchema, UserFilterSchema, UserSchema
 
 blp = Blueprint(
     "users", __name__, url_prefix="/api/v1/users",
@@ -39,6 +40,43 @@ class ObtainToken(MethodView):
         if user is None:
             errors.invalid({"non_field_errors": ["Unable to log in with provided credentials."]})
         return {"token": tokens.issue_token(user=user)}
+
+    @user_required
+    @blp.response(200, TokenInfoSchema(many=True))
+    def get(self):
+        """List your tokens: when each was issued and last used
+
+        The tokens themselves are not stored and cannot be shown again.
+        """
+        current = authenticating_token_id()
+        return [{"id": row.id, "created": row.created, "last_used": row.last_used, "current": row.id == current}
+                for row in tokens.list_tokens(user=authenticated_user())]
+
+
+@blp.route("/token/rotate/")
+class RotateToken(MethodView):
+    @user_required
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(400, schema=ErrorSchema, description="The request was not authenticated with a token")
+    def post(self):
+        """Replace the token this request uses with a new one
+
+        The old token stops working as the new one is issued (one transaction).
+        """
+        current = authenticating_token_id()
+        if current is None:
+            errors.bad_request("Authenticate with the token to rotate (Authorization: Bearer <token>).")
+        return {"token": tokens.rotate_token(user=authenticated_user(), current_id=current)}
+
+
+@blp.route("/token/<uuid:token_id>/")
+class RevokeToken(MethodView):
+    @user_required
+    @blp.response(204)
+    @blp.alt_response(404, schema=ErrorSchema, description="Not one of your tokens")
+    def delete(self, token_id):
+        """Revoke one of your tokens (the id comes from the token list)"""
+        tokens.revoke(user=authenticated_user(), token_id=token_id)
 
 
 user_routes = Blueprint("user_objects", __name__)

@@ -66,9 +66,11 @@ def _user_from_bearer(header: str) -> User:
         errors.not_authenticated("Invalid token header. No credentials provided.")
     if len(parts) > 2:
         errors.not_authenticated("Invalid token header. Token string should not contain spaces.")
-    user = tokens.user_for_token(parts[1])
-    if user is None:
+    row = tokens.token_row(parts[1])
+    if row is None:
         errors.not_authenticated(errors.INVALID_TOKEN)
+    user = row.user
+    g.auth_token_id = row.id
     if not user.is_active:
         errors.not_authenticated("User inactive or deleted.")
     return user
@@ -86,6 +88,7 @@ def current_user() -> User | None:
         return g.auth_user
     user = None
     method = None
+    g.auth_token_id = None
     header = request.headers.get("Authorization", "")
     if header.split(" ", 1)[0].lower() == "bearer":
         user = _user_from_bearer(header)
@@ -151,3 +154,8 @@ superuser_required = _access(require_superuser)
 def authenticated_user() -> User:
     """The user a ``*_required`` decorator has already let in."""
     return g.auth_user
+
+
+def authenticating_token_id() -> uuid.UUID | None:
+    """The id of the bearer token this request authenticated with (None for a session)."""
+    return g.get("auth_token_id")

@@ -35,6 +35,10 @@ def invalid(errors: dict) -> NoReturn:
     abort(400, body=errors)
 
 
+def bad_request(detail: str) -> NoReturn:
+    abort(400, message=detail)
+
+
 def conflict(detail: str) -> NoReturn:
     abort(409, message=detail)
 

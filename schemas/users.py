@@ -56,3 +56,12 @@ class TokenRequestSchema(BaseSchema):
 
 class TokenSchema(BaseSchema):
     token = fields.String(required=True)
+
+
+class TokenInfoSchema(BaseSchema):
+    """One of the caller's tokens: never the token itself, which is not stored."""
+
+    id = fields.UUID(required=True)
+    created = UTCDateTime(required=True)
+    last_used = UTCDateTime(allow_none=True, metadata={"description": "Within a few minutes"})
+    current = fields.Boolean(required=True, metadata={"description": "Whether this request used this token"})

@@ -12,9 +12,11 @@ from sqlalchemy import exists, false, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from monitoring import errors
+from monitoring.auth import authenticating_token_id
 from monitoring.extensions import db
 from monitoring.models import OrganizationUser, User
 from monitoring.pagination import paginate
+from monitoring.services import tokens
 from monitoring.services.common import check_organization, commit
 from monitoring.tenancy import managed_organization_ids, manages
 
@@ -119,6 +121,11 @@ def _apply(target: User, data: dict, *, viewer: User) -> None:
             setattr(target, name, data[name])
     if data.get("password"):
         target.password_hash = hash_password(data["password"])
+        if target.id is not None:
+            # A changed password shuts out whoever held the old one: sessions end (their
+            # hash no longer matches) and so do tokens, but the one making this change.
+            own_token = authenticating_token_id() if target.id == viewer.id else None
+            tokens.revoke_others(user=target, keep_id=own_token)
     if data.get("organization_users") is not None:
         _set_memberships(target, data["organization_users"], viewer=viewer)
 
