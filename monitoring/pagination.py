@@ -16,6 +16,9 @@ from sqlalchemy import Select, func, select
 from monitoring import errors
 from monitoring.extensions import db
 
+# LIMIT and OFFSET are bigint in PostgreSQL: no page size needs more, no row lies further.
+MAX_ROWS = 2**63 - 1
+
 
 def _positive_int(raw: Any) -> int | None:
     try:
@@ -31,7 +34,7 @@ def page_size_from(raw: Any, *, default: int | None = None, maximum: int | None 
     size = _positive_int(raw) if raw not in (None, "") else None
     if size is None:
         return default
-    return min(size, maximum) if maximum else size
+    return min(size, maximum or MAX_ROWS)
 
 
 def page_number_from(raw: Any) -> int:
@@ -94,8 +97,11 @@ def paginate(
 
 
 def _paginate_counting_in_page(statement: Select, *, number: int, size: int, scalars: bool) -> dict:
+    offset = (number - 1) * size
+    if offset > MAX_ROWS:
+        errors.not_found_detail("Invalid page.")
     counted = statement.add_columns(func.count().over().label("total_count"))
-    rows = list(db.session.execute(counted.limit(size).offset((number - 1) * size)))
+    rows = list(db.session.execute(counted.limit(size).offset(offset)))
     if not rows and number > 1:
         # No row at this offset: the page is past the end (page 1 always exists).
         errors.not_found_detail("Invalid page.")

@@ -88,7 +88,11 @@ def _custom_window(start: str, end: str, zone: ZoneInfo, now: datetime) -> tuple
     try:
         first = datetime.strptime(start, CUSTOM_FORMAT)
         last = datetime.strptime(end, CUSTOM_FORMAT)
-    except ValueError:
+        for moment in (first, last):
+            # 0001-01-01 00:00 in a zone ahead of UTC is before year 1 in UTC: no instant
+            # Python or PostgreSQL can hold, so no date at all.
+            moment.replace(tzinfo=zone).astimezone(UTC)
+    except (ValueError, OverflowError):
         parameter_error(DATE_FORMAT_ERROR)
     days = (last - first).days
     if days > MAX_DAYS:
