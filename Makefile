@@ -89,6 +89,12 @@ bench-geo: setup
 bench-read: setup
 	@$(PY) bench/read.py $(BENCH_ARGS)
 
+# Devices posting at their rhythm and users reading charts, with a database restart and a
+# killed worker in the middle; then every acknowledged sample is checked in the database.
+.PHONY: bench-load
+bench-load: setup
+	@$(PY) bench/load.py $(BENCH_ARGS)
+
 # What the per-request hooks (request id, metrics, request log) cost a device POST: A/B in one process.
 .PHONY: bench-overhead
 bench-overhead: setup

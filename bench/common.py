@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -26,23 +27,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """A running benchmark cluster, which a benchmark may stop and start again."""
+
+    url: str
+    data_dir: Path
+    port: int
+
+    def stop(self) -> None:
+        """Fast shutdown, as an operator's restart does: open sessions are ended."""
+        subprocess.run(["bash", "scripts/db.sh", "stop", str(self.data_dir)], cwd=ROOT, check=True)
+
+    def start(self) -> None:
+        subprocess.run(["bash", "scripts/db.sh", "start", str(self.data_dir), str(self.port), "monitoring"],
+                       cwd=ROOT, check=True)
+
+
 @contextmanager
-def database():
-    """A fresh cluster with the same settings as ``make run`` (durable: fsync on)."""
+def database_cluster():
+    """A fresh cluster with the same settings as ``make run`` (durable: fsync on), migrated."""
     directory = Path(tempfile.mkdtemp(prefix="monitoring-bench-db."))
     directory.chmod(0o755)
     port = free_port()
-    subprocess.run(["bash", "scripts/db.sh", "start", str(directory / "data"), str(port), "monitoring"],
-                   cwd=ROOT, check=True)
-    url = f"postgresql://postgres@127.0.0.1:{port}/monitoring"
+    cluster = Cluster(f"postgresql://postgres@127.0.0.1:{port}/monitoring", directory / "data", port)
     try:
-        env = dict(os.environ, DATABASE_URL=url)
+        cluster.start()
+        env = dict(os.environ, DATABASE_URL=cluster.url)
         subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
-        yield url
+        yield cluster
     finally:
-        subprocess.run(["bash", "scripts/db.sh", "stop", str(directory / "data")], cwd=ROOT)
+        subprocess.run(["bash", "scripts/db.sh", "stop", str(cluster.data_dir)], cwd=ROOT)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def database():
+    """A fresh cluster with the same settings as ``make run``; yields its URL."""
+    with database_cluster() as cluster:
+        yield cluster.url
 
 
 @contextmanager
@@ -86,6 +110,54 @@ def _descendants(pid: int) -> list[int]:
     for child in children:
         result.extend(_descendants(child))
     return result
+
+
+def worker_pids(master_pid: int) -> set[int]:
+    """gunicorn's worker processes: the master's children."""
+    try:
+        return {int(pid) for pid in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def _established_inodes(local_ports: set[int]) -> set[str]:
+    """Socket inodes of the established TCP connections whose local end is one of ``local_ports``."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) in local_ports and fields[3] == "01":  # 01: ESTABLISHED
+                inodes.add(f"socket:[{fields[9]}]")
+    return inodes
+
+
+def connection_owners(pids: set[int], local_ports: set[int]) -> set[int]:
+    """Which of ``pids`` hold an established TCP connection whose local end is one of ``local_ports``."""
+    inodes = _established_inodes(local_ports)
+    owners = set()
+    for pid in pids:
+        try:
+            descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for descriptor in descriptors:
+            try:
+                if os.readlink(descriptor) in inodes:
+                    owners.add(pid)
+                    break
+            except OSError:
+                continue
+    return owners
+
+
+def workers_mid_request(master_pid: int, port: int) -> set[int]:
+    """The workers holding an accepted client connection on ``port``: a sync worker does
+    only while it handles a request."""
+    return connection_owners(worker_pids(master_pid), {port})
 
 
 def _rss_kib(pid: int) -> int:

@@ -28,6 +28,8 @@ def _wants_page(response: Response) -> bool:
         # A substring test first: most clients never mention HTML, and parsing is dearer.
         "html" in request.headers.get("Accept", "")
         and not response.direct_passthrough
+        # The database is unavailable: the page (its user, its login link) would need it.
+        and response.status_code != 503
         and request.endpoint not in NEVER_WRAPPED
         and current_app.config.get("BROWSABLE_API", True)
         and prefers_html(request.accept_mimetypes)

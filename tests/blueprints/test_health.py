@@ -44,3 +44,50 @@ def test_api_requests_answer_503_when_the_database_is_unreachable():
     sample = client.post("/api/v1/monitoring/device/7d6b1c2e-3f0e-4a53-9d0c-0b5e3a6c9f10/?key=k",
                          json={"type": "DeviceMonitoring"})
     assert sample.status_code == 503
+
+
+def _database_gone_after_authentication():
+    """An app whose database stops answering once the request's user is loaded: the
+    outage begins mid-request, as when the database restarts under load."""
+    import psycopg2
+    from flask import g, has_request_context
+    from sqlalchemy import event
+
+    from monitoring import create_app
+    from monitoring.extensions import db
+
+    app = create_app("config.TestConfig")
+
+    def fail_after_authentication(*args):
+        if has_request_context() and "auth_user" in g:
+            raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", fail_after_authentication)
+    return app
+
+
+def test_a_database_outage_after_authentication_answers_503_with_the_request_logged(make, capsys):
+    import json
+
+    user = make.user(superuser=True)
+    app = _database_gone_after_authentication()
+    headers = make.headers(user)
+    capsys.readouterr()
+    response = app.test_client().get("/api/v1/controller/device/", headers=headers)
+    assert response.status_code == 503
+    assert response.get_json() == {"detail": "The database is unavailable; try again shortly."}
+    # The request line names the user without asking the database again.
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    [logged] = [line for line in lines if line["logger"] == "monitoring.requests"]
+    assert logged["status"] == 503 and logged["user_id"] == str(user.id)
+
+
+def test_a_browser_gets_the_json_503_when_the_database_goes_away(make):
+    user = make.user(superuser=True)
+    app = _database_gone_after_authentication()
+    response = app.test_client().get("/api/v1/controller/device/",
+                                     headers={**make.headers(user), "Accept": "text/html"})
+    assert response.status_code == 503
+    assert response.get_json() == {"detail": "The database is unavailable; try again shortly."}
+    assert response.headers["Retry-After"] == "30"

@@ -49,6 +49,11 @@ class Gunicorn:
     def request_lines(self) -> list[dict]:
         return [line for line in self.json_lines() if line.get("logger") == "monitoring.requests"]
 
+    def worker_pids(self) -> set[int]:
+        """The worker processes: the master's children."""
+        pid = self.process.pid
+        return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
