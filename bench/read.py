@@ -71,8 +71,26 @@ def refresh_rollups(database_url: str) -> str:
         newest = db.session.execute(text("SELECT max(time) FROM cpu_points")).scalar()
         started = time.monotonic()
         result = refresh(db.session, until=newest - REFRESH_LAG)
-        return (f"{result.hours} hours, {result.rows} rollup rows in {time.monotonic() - started:.0f} s; watermark "
-                f"{REFRESH_LAG.seconds // 60} min before the newest point")
+        refreshed = time.monotonic() - started
+    settle(database_url)
+    return (f"{result.hours} hours, {result.rows} rollup rows in {refreshed:.0f} s; watermark "
+            f"{REFRESH_LAG.seconds // 60} min before the newest point")
+
+
+def settle(database_url: str) -> None:
+    """As after the bulk load: the rollups' visibility map set and statistics taken, as
+    autovacuum keeps them in a running system, and no checkpoint of the refresh pending, so
+    neither runs during the measurements."""
+    import psycopg2
+
+    conn = psycopg2.connect(database_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("VACUUM (ANALYZE)")
+            cur.execute("CHECKPOINT")
+    finally:
+        conn.close()
 
 
 def prepare(database_url: str, *, devices: int, days: int, organizations: int) -> dict:

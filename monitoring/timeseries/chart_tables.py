@@ -112,9 +112,16 @@ SIGNAL_FIELDS = ("signal_strength", "signal_power", "signal_quality", "snr")
 TRAFFIC_FIELDS = ("rx_bytes", "tx_bytes")
 
 
+def _sum_columns(*fields: str) -> list[str]:
+    return [f"{name}_{part}" for name in fields for part in ("sum", "count")]
+
+
+# The device rollups' keys include every aggregate (migration 0008): a chart reads its rows
+# with an index-only scan instead of one heap page per period.
 def _device_sums(name: str, *fields: str) -> Table:
     return Table(name, metadata, _device(), *_period(), *_sums(*fields),
-                 PrimaryKeyConstraint("device_id", "grain", "time", name=f"pk_{name}"))
+                 PrimaryKeyConstraint("device_id", "grain", "time", name=f"pk_{name}",
+                                      postgresql_include=_sum_columns(*fields)))
 
 
 ping_rollups = _device_sums("ping_rollups", *PING_FIELDS)
@@ -127,11 +134,13 @@ access_tech_rollups = Table(
     "access_tech_rollups", metadata, _device(), Column("access_tech", SmallInteger, nullable=False), *_period(),
     Column("samples", BigInteger, nullable=False),
     Column("first_time", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("device_id", "access_tech", "grain", "time", name="pk_access_tech_rollups"),
+    PrimaryKeyConstraint("device_id", "access_tech", "grain", "time", name="pk_access_tech_rollups",
+                         postgresql_include=["samples", "first_time"]),
 )
 traffic_rollups = Table(
     "traffic_rollups", metadata, _device(), _ifname(), *_period(), *_sums(*TRAFFIC_FIELDS),
-    PrimaryKeyConstraint("device_id", "ifname", "grain", "time", name="pk_traffic_rollups"),
+    PrimaryKeyConstraint("device_id", "ifname", "grain", "time", name="pk_traffic_rollups",
+                         postgresql_include=_sum_columns(*TRAFFIC_FIELDS)),
 )
 traffic_group_rollups = Table(
     "traffic_group_rollups", metadata, *_groups(), _ifname(), *_period(), *_sums(*TRAFFIC_FIELDS),
@@ -139,7 +148,8 @@ traffic_group_rollups = Table(
 )
 wifi_client_rollups = Table(
     "wifi_client_rollups", metadata, _device(), _ifname(), *_period(), *_clients(),
-    PrimaryKeyConstraint("device_id", "ifname", "grain", "time", "page", name="pk_wifi_client_rollups"),
+    PrimaryKeyConstraint("device_id", "ifname", "grain", "time", "page", name="pk_wifi_client_rollups",
+                         postgresql_include=["clients"]),
 )
 wifi_client_group_rollups = Table(
     "wifi_client_group_rollups", metadata, *_groups(), *_period(), *_clients(),
