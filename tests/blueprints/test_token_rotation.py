@@ -17,18 +17,13 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+@pytest.fixture
+def manager(make):
+    return make.user(manages=[make.org()], username="manager", password="manager-pass")
+
+
 def token_count(user) -> int:
     return db.session.execute(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user.id)).scalar()
-
-
-@pytest.fixture
-def org(make):
-    return make.org("acme")
-
-
-@pytest.fixture
-def manager(make, org):
-    return make.user(manages=[org], username="manager", password="manager-pass")
 
 
 def test_list_shows_own_tokens_and_which_one_is_in_use(client, make, manager):
@@ -137,8 +132,8 @@ def test_changing_own_password_revokes_the_other_tokens(client, make, manager):
     assert client.get(ORGS_URL, headers=bearer(elsewhere)).status_code == 401
 
 
-def test_a_password_set_by_an_administrator_revokes_every_token(client, make, org):
-    member = make.user(member_of=[org])
+def test_a_password_set_by_an_administrator_revokes_every_token(client, make):
+    member = make.user(member_of=[make.org()])
     token = make.token(member)
     admin = make.user(superuser=True)
     response = client.patch(f"/api/v1/users/user/{member.id}/", headers=make.headers(admin),
@@ -148,8 +143,8 @@ def test_a_password_set_by_an_administrator_revokes_every_token(client, make, or
     assert token_count(member) == 0
 
 
-def test_other_changes_keep_tokens(client, make, org):
-    member = make.user(member_of=[org])
+def test_other_changes_keep_tokens(client, make):
+    member = make.user(member_of=[make.org()])
     token = make.token(member)
     admin = make.user(superuser=True)
     assert client.patch(f"/api/v1/users/user/{member.id}/", headers=make.headers(admin),
