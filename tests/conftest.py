@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from flask_migrate import upgrade
@@ -108,6 +109,29 @@ class Factory:
         db.session.add(location)
         db.session.commit()
         return location
+
+
+@dataclass
+class Tenants:
+    """Two organizations, with the bearer headers of a manager of each and of a superuser."""
+
+    a: Organization
+    b: Organization
+    headers_a: dict
+    headers_b: dict
+    headers_super: dict
+
+    @classmethod
+    def create(cls, make: Factory, *, name_a: str = "A") -> Tenants:
+        org_a, org_b = make.org(name_a), make.org("B")
+        return cls(a=org_a, b=org_b, headers_a=make.headers(make.user(manages=[org_a])),
+                   headers_b=make.headers(make.user(manages=[org_b])),
+                   headers_super=make.headers(make.user(superuser=True)))
+
+
+@pytest.fixture
+def tenants(make) -> Tenants:
+    return Tenants.create(make)
 
 
 @pytest.fixture

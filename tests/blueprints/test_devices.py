@@ -34,22 +34,6 @@ def location_url(device_id) -> str:
     return f"{URL}{device_id}/location/"
 
 
-@pytest.fixture
-def tenants(make):
-    """Two organizations, a manager of each and a superuser."""
-    org_a, org_b = make.org("A"), make.org("B")
-    manager_a, manager_b = make.user(manages=[org_a]), make.user(manages=[org_b])
-    superuser = make.user(superuser=True)
-
-    class Tenants:
-        a, b = org_a, org_b
-        headers_a = make.headers(manager_a)
-        headers_b = make.headers(manager_b)
-        headers_super = make.headers(superuser)
-
-    return Tenants
-
-
 def payload(org, **fields) -> dict:
     data = {"name": "router-1", "organization": str(org.id), "mac_address": "00:11:22:aa:bb:cc"}
     data.update(fields)

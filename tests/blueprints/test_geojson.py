@@ -30,18 +30,6 @@ def aged(location: Location, minutes: int) -> Location:
     return location
 
 
-@pytest.fixture
-def tenants(make):
-    org_a, org_b = make.org("A"), make.org("B")
-
-    class Tenants:
-        a, b = org_a, org_b
-        headers_a = make.headers(make.user(manages=[org_a]))
-        headers_super = make.headers(make.user(superuser=True))
-
-    return Tenants
-
-
 def test_feature_collection_with_counts_per_status(client, tenants, make):
     location = make.location(tenants.a, name="HQ", address="Via del Corso, Roma", longitude=12.512124,
                              latitude=41.898903)

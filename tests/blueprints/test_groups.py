@@ -25,19 +25,6 @@ def detail_url(group_id) -> str:
     return f"{URL}{group_id}/"
 
 
-@pytest.fixture
-def tenants(make):
-    org_a, org_b = make.org("A"), make.org("B")
-
-    class Tenants:
-        a, b = org_a, org_b
-        headers_a = make.headers(make.user(manages=[org_a]))
-        headers_b = make.headers(make.user(manages=[org_b]))
-        headers_super = make.headers(make.user(superuser=True))
-
-    return Tenants
-
-
 def test_create(client, tenants):
     response = client.post(URL, headers=tenants.headers_a,
                            json={"organization": str(tenants.a.id), "name": "access points", "description": "APs"})

@@ -29,19 +29,6 @@ def stamp(value) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@pytest.fixture
-def tenants(make):
-    org_a, org_b = make.org("A"), make.org("B")
-
-    class Tenants:
-        a, b = org_a, org_b
-        headers_a = make.headers(make.user(manages=[org_a]))
-        headers_b = make.headers(make.user(manages=[org_b]))
-        headers_super = make.headers(make.user(superuser=True))
-
-    return Tenants
-
-
 # --- devices of a location -------------------------------------------------------------------
 
 @pytest.fixture

@@ -36,19 +36,6 @@ def floorplan_url(floorplan_id) -> str:
 
 
 @pytest.fixture
-def tenants(make):
-    org_a, org_b = make.org("A"), make.org("B")
-
-    class Tenants:
-        a, b = org_a, org_b
-        headers_a = make.headers(make.user(manages=[org_a]))
-        headers_b = make.headers(make.user(manages=[org_b]))
-        headers_super = make.headers(make.user(superuser=True))
-
-    return Tenants
-
-
-@pytest.fixture
 def media_root(app, tmp_path, monkeypatch) -> Path:
     root = tmp_path / "media"
     monkeypatch.setitem(app.config, "MEDIA_ROOT", str(root))

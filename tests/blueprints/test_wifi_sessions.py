@@ -19,6 +19,7 @@ from tests.blueprints.geo_support import (
     wifi_client,
 )
 from tests.blueprints.management_support import make_group
+from tests.conftest import Tenants
 
 SESSIONS = "/api/v1/monitoring/wifi-session/"
 T0 = datetime(2024, 5, 2, 10, 0, tzinfo=UTC)
@@ -49,15 +50,7 @@ def set_times(session: WifiSession, start: datetime, stop: datetime | None) -> N
 
 @pytest.fixture
 def tenants(make):
-    org_a, org_b = make.org("test org"), make.org("B")
-
-    class Tenants:
-        a, b = org_a, org_b
-        headers_a = make.headers(make.user(manages=[org_a]))
-        headers_b = make.headers(make.user(manages=[org_b]))
-        headers_super = make.headers(make.user(superuser=True))
-
-    return Tenants
+    return Tenants.create(make, name_a="test org")
 
 
 # --- recorded from samples ---------------------------------------------------------------------
