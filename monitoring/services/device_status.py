@@ -7,7 +7,7 @@ from sqlalchemy import Row, select
 
 from monitoring import errors
 from monitoring.extensions import db
-from monitoring.models import Device, DeviceMonitoring, Metric, Organization, User
+from monitoring.models import Device, DeviceMonitoring, Metric, User
 from monitoring.pagination import paginate
 from monitoring.services import filter_choices
 from monitoring.tenancy import manages, scoped
@@ -20,13 +20,8 @@ def list_page(*, user: User, page=None, page_size=None, organization: uuid.UUID 
     statement = scoped(
         select(Device).join(DeviceMonitoring, DeviceMonitoring.device_id == Device.id), Device.organization_id, user
     )
-    if organization is not None:
-        filter_choices.check_organization(organization, user=user)
-        statement = statement.where(Device.organization_id == organization)
-    if organization_slug is not None:
-        statement = statement.where(
-            Device.organization_id.in_(select(Organization.id).where(Organization.slug == organization_slug))
-        )
+    statement = filter_choices.by_organization(statement, Device.organization_id, user=user,
+                                               organization=organization, organization_slug=organization_slug)
     if monitoring__status is not None:
         statement = statement.where(DeviceMonitoring.status == monitoring__status)
     return paginate(statement.order_by(Device.name, Device.id), page=page, page_size=page_size)

@@ -28,6 +28,18 @@ def check_organization(organization_id: uuid.UUID, *, user: User, field: str = "
         reject(field)
 
 
+def by_organization(statement, column, *, user: User, organization: uuid.UUID | None,
+                    organization_slug: str | None):
+    """``statement`` restricted by the ``organization`` (a choice checked as above) and
+    ``organization_slug`` filters on ``column``, the organization of its rows."""
+    if organization is not None:
+        check_organization(organization, user=user)
+        statement = statement.where(column == organization)
+    if organization_slug is not None:
+        statement = statement.where(column.in_(select(Organization.id).where(Organization.slug == organization_slug)))
+    return statement
+
+
 def check_owned(model, object_id: uuid.UUID, *, user: User, field: str) -> None:
     """An object (device, group) of a managed organization."""
     organization_id = db.session.execute(

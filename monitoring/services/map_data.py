@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, or_, select
 
 from monitoring import errors
 from monitoring.extensions import db
-from monitoring.models import Device, DeviceLocation, DeviceMonitoring, FloorPlan, Location, Organization, User
+from monitoring.models import Device, DeviceLocation, DeviceMonitoring, FloorPlan, Location, User
 from monitoring.pagination import paginate
 from monitoring.services import filter_choices
 from monitoring.services.common import contains_pattern
@@ -50,13 +50,8 @@ def geojson_page(
         .group_by(Location.id)
     )
     statement = scoped(statement, Location.organization_id, user)
-    if organization is not None:
-        filter_choices.check_organization(organization, user=user)
-        statement = statement.where(Location.organization_id == organization)
-    if organization_slug is not None:
-        statement = statement.where(
-            Location.organization_id.in_(select(Organization.id).where(Organization.slug == organization_slug))
-        )
+    statement = filter_choices.by_organization(statement, Location.organization_id, user=user,
+                                               organization=organization, organization_slug=organization_slug)
     if is_mobile is not None:
         statement = statement.where(Location.is_mobile.is_(is_mobile))
     if type is not None:
