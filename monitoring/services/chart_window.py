@@ -29,13 +29,6 @@ END_IN_FUTURE_ERROR = "end_date cannot be greater than today's date"
 CUSTOM_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_DAYS = 365
 TIME_PATTERN = re.compile(r"[0-9]+d")
-FIXED_WIDTHS = {
-    1: timedelta(minutes=10),
-    3: timedelta(minutes=20),
-    7: timedelta(hours=1),
-    30: timedelta(days=1),
-    365: timedelta(days=7),
-}
 
 
 def parameter_error(message: str) -> NoReturn:
@@ -45,8 +38,6 @@ def parameter_error(message: str) -> NoReturn:
 def bucket_width(days: int) -> timedelta:
     """The bucket of an ``Nd`` range (1 ≤ N ≤ 365), as the reference computes it, except
     28d and 29d, which get days like their neighbours instead of 10 minutes."""
-    if days in FIXED_WIDTHS:
-        return FIXED_WIDTHS[days]
     if days < 3:
         return timedelta(minutes=10)
     if days < 7:

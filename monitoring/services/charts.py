@@ -3,9 +3,10 @@ catalogue entry of each chart plus its series, finished into values, rounded, or
 the shared ``x`` labels; or the same as CSV.
 
 The series come from ``monitoring.timeseries.chart_queries`` as partial aggregates (exact
-sums and counts, modes, unique counts); here they become means, sums and scaled values. The
-series of every chart of a request are read in one statement; charts without a single value
-in the window are left out.
+sums and counts, modes, unique counts); here they become means, sums and scaled values.
+Charts reading the same points (uptime, packet loss and RTT all read the ping points) share
+one series of all their fields; the series of a request are read in one statement. Charts
+without a single value of their own fields in the window are left out.
 """
 from __future__ import annotations
 
@@ -83,35 +84,47 @@ def finish(trace: Trace, partial: Partial | None) -> Any:
     return value * trace.multiplier / trace.divisor
 
 
-def fields_by_kind(config: ChartConfig) -> dict[str, tuple[str, ...]]:
-    """The fields each storage kind reads for the chart's traces (one kind in the catalogue)."""
-    grouped: dict[str, list[str]] = {}
-    for trace in config.traces:
-        fields = grouped.setdefault(STORAGE_KIND[trace.aggregate], [])
-        if trace.field not in fields:
-            fields.append(trace.field)
-    return {kind: tuple(fields) for kind, fields in grouped.items()}
+def chart_series(config: ChartConfig) -> tuple[str, tuple[str, ...]]:
+    """How the chart's traces are stored (one kind per chart in the catalogue) and the
+    fields they read, in trace order."""
+    (kind,) = {STORAGE_KIND[trace.aggregate] for trace in config.traces}
+    return kind, tuple(dict.fromkeys(trace.field for trace in config.traces))
 
 
-def chart_statements(request: ChartRequest, *, window: Window) -> list[tuple[str, dict]]:
-    """The statements (SQL, parameters) a chart runs: for EXPLAIN in benchmarks."""
-    config = CHARTS[request.configuration]
+def _series_key(request: ChartRequest, config: ChartConfig) -> tuple:
+    """Charts with the same key share one series request: numeric fields of a measurement
+    are summed and counted each on its own, so one statement serves any set of them; a mode
+    or a unique count reads a single field."""
+    kind, fields = chart_series(config)
+    return config.measurement, kind, request.filters, None if kind == sources.NUMERIC else fields
+
+
+def _series_requests(charts: list[tuple[ChartRequest, ChartConfig]]) -> dict[tuple, SeriesRequest]:
+    """One series request per key, reading the fields of all its charts."""
+    merged: dict[tuple, SeriesRequest] = {}
+    for request, config in charts:
+        key = _series_key(request, config)
+        kind, fields = chart_series(config)
+        shared = merged.get(key)
+        if shared is not None:
+            fields = tuple(dict.fromkeys((*shared.fields, *fields)))
+        merged[key] = SeriesRequest(config.measurement, kind, fields, request.filters)
+    return merged
+
+
+def chart_statements(requests: list[ChartRequest], *, window: Window) -> list[tuple[str, str, dict]]:
+    """The statements (charts served, SQL, parameters) ``build_charts`` runs for these
+    charts: for EXPLAIN in benchmarks."""
+    charts = [(request, CHARTS[request.configuration]) for request in dict.fromkeys(requests)
+              if request.configuration in CHARTS]
     watermark = read_watermark(db.session)
-    return [
-        series_query(measurement=config.measurement, kind=kind, fields=fields, filters=request.filters,
-                     window=window, watermark=watermark)
-        for kind, fields in fields_by_kind(config).items()
-    ]
-
-
-def _combined(parts: list[Series]) -> Series:
-    """One chart's series from its parts (one per storage kind: one in the catalogue)."""
-    combined = Series(buckets=parts[0].buckets, values=[{} for _ in parts[0].buckets])
-    for series in parts:
-        for merged, values in zip(combined.values, series.values, strict=True):
-            merged.update(values)
-        combined.total.update(series.total)
-    return combined
+    statements = []
+    for key, series in _series_requests(charts).items():
+        served = " ".join(request.configuration for request, config in charts if _series_key(request, config) == key)
+        statements.append((served, *series_query(measurement=series.measurement, kind=series.kind,
+                                                 fields=series.fields, filters=series.filters, window=window,
+                                                 watermark=watermark)))
+    return statements
 
 
 def _chart_json(config: ChartConfig, series: Series, tags: dict) -> dict:
@@ -142,8 +155,8 @@ def _chart_json(config: ChartConfig, series: Series, tags: dict) -> dict:
 
 def build_charts(requests: list[ChartRequest], *, window: Window) -> ChartSet:
     """The charts with data in the window, in display order, and their shared x labels.
-    Every series of every chart is read in one statement."""
-    drawable: list[tuple[ChartConfig, dict, str, list[SeriesRequest]]] = []
+    Charts reading the same points share one series; every series is read in one statement."""
+    drawable: list[tuple[ChartRequest, ChartConfig, dict, str]] = []
     for request in dict.fromkeys(requests):  # each distinct chart once, in order
         config = CHARTS.get(request.configuration)
         tags = dict(request.tags)
@@ -155,16 +168,15 @@ def build_charts(requests: list[ChartRequest], *, window: Window) -> ChartSet:
             # A chart row the catalogue cannot draw must not fail the whole response.
             log.warning("chart %s skipped: unknown configuration or tag %s", request.configuration, exc)
             continue
-        series = [SeriesRequest(config.measurement, kind, fields, request.filters)
-                  for kind, fields in fields_by_kind(config).items()]
-        drawable.append((config, tags, title, series))
-    series_requests = [series for *_, parts in drawable for series in parts]
-    read = iter(read_many(db.session, series_requests, window=window, watermark=read_watermark(db.session)))
+        drawable.append((request, config, tags, title))
+    merged = _series_requests([(request, config) for request, config, *_ in drawable])
+    read = dict(zip(merged, read_many(db.session, list(merged.values()), window=window,
+                                      watermark=read_watermark(db.session)), strict=True))
     result = ChartSet()
     drawn: list[tuple[str, dict]] = []
-    for config, tags, title, parts in drawable:
-        series = _combined([next(read) for _ in parts])
-        if not series.has_data:
+    for request, config, tags, title in drawable:
+        series = read[_series_key(request, config)]
+        if not series.has_data(chart_series(config)[1]):
             continue
         if result.x is None:
             result.x = [bucket.strftime(LABEL_FORMAT) for bucket in series.buckets]

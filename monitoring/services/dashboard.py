@@ -21,7 +21,7 @@ from monitoring.models import FloorPlan, Location, Organization, User
 from monitoring.netjson import normalise_ifname
 from monitoring.registry import CHARTS, GENERAL_CHARTS
 from monitoring.services.charts import ChartRequest, ChartSet, build_charts
-from monitoring.tenancy import managed_organization_ids
+from monitoring.tenancy import managed_organization_ids, scoped
 from monitoring.timeseries.chart_queries import SeriesFilter, Window
 
 ALL_ORGANIZATIONS = "__all__"
@@ -35,6 +35,9 @@ class DashboardScope:
     location_ids: tuple[uuid.UUID, ...] | None
     floorplan_ids: tuple[uuid.UUID, ...] | None
     traffic_ifnames: tuple[str, ...]
+    # (id, slug, name) of the organizations the user may pick, by name, when ``scope`` had to
+    # read them (every organization, for a superuser selecting none); None: not read yet.
+    organizations: tuple[tuple[uuid.UUID, str, str], ...] | None = None
 
 
 def _items(raw: str | None) -> list[str] | None:
@@ -88,6 +91,13 @@ def _traffic_ifnames(organization_ids: tuple[uuid.UUID, ...] | None, setting: di
     return tuple(dict.fromkeys(normalise_ifname(name) for name in names if isinstance(name, str)))
 
 
+def _choosable(user: User) -> tuple[tuple[uuid.UUID, str, str], ...]:
+    """(id, slug, name) of the organizations ``user`` manages, by name."""
+    statement = select(Organization.id, Organization.slug, Organization.name).order_by(
+        Organization.name, Organization.slug)
+    return tuple(tuple(row) for row in db.session.execute(scoped(statement, Organization.id, user)))
+
+
 def scope(*, user: User, organization_slug: str | None = None, location_id: str | None = None,
           floorplan_id: str | None = None) -> DashboardScope:
     """What ``user`` may chart with these filters; 403/404 as the reference answers."""
@@ -117,20 +127,18 @@ def scope(*, user: User, organization_slug: str | None = None, location_id: str 
         location_ids=tuple(dict.fromkeys(location_ids)) if location_ids is not None else None,
         floorplan_ids=tuple(dict.fromkeys(floorplan_ids)) if floorplan_ids is not None else None,
         traffic_ifnames=_traffic_ifnames(organization_ids, current_app.config["DASHBOARD_TRAFFIC_CHART"]),
+        # Every organization: the charts filter by all their ids, the choices list them.
+        organizations=_choosable(user) if organization_ids is None else None,
     )
 
 
-def organization_choices(user: User) -> list[dict] | None:
+def organization_choices(user: User, dashboard: DashboardScope) -> list[dict] | None:
     """``{"id": slug, "text": name}`` of the organizations the user may pick from, by name,
     when there are at least two to pick from; else None."""
-    managed = managed_organization_ids(user)
-    statement = select(Organization.slug, Organization.name).order_by(Organization.name, Organization.slug)
-    if managed is not None:
-        statement = statement.where(Organization.id.in_(managed))
-    rows = db.session.execute(statement).all()
+    rows = dashboard.organizations if dashboard.organizations is not None else _choosable(user)
     if len(rows) < 2:
         return None
-    return [{"id": slug, "text": name} for slug, name in rows]
+    return [{"id": slug, "text": name} for _, slug, name in rows]
 
 
 def chart_requests(dashboard: DashboardScope) -> list[ChartRequest]:
@@ -139,7 +147,7 @@ def chart_requests(dashboard: DashboardScope) -> list[ChartRequest]:
         # Every organization: the same points as no filter at all (each point carries its
         # organization), but the recent raw points are then found through the
         # (organization_id, time) index instead of a scan of the day's chunk.
-        organization_ids = tuple(db.session.execute(select(Organization.id)).scalars())
+        organization_ids = tuple(organization_id for organization_id, _, _ in dashboard.organizations or ())
     scoped = SeriesFilter(
         organization_ids=organization_ids,
         location_ids=dashboard.location_ids,
@@ -165,7 +173,7 @@ def report(*, user: User, dashboard: DashboardScope, window: Window) -> dict:
     result: dict = {"charts": chart_set.charts}
     if chart_set.x is not None:
         result["x"] = chart_set.x
-    choices = organization_choices(user)
+    choices = organization_choices(user, dashboard)
     if choices is not None:
         result["organizations"] = choices
     return result

@@ -78,23 +78,35 @@ class DeviceReport:
         return getattr(self.device, name)
 
 
-def chart_requests(device_id: uuid.UUID) -> list[ChartRequest]:
-    """The charts of the device's metrics. Interface charts read their interface's points;
-    the others (the mobile signal ones included) all of the device's."""
-    rows = db.session.execute(
-        select(Chart.configuration, Metric.ifname).join(Metric, Metric.id == Chart.metric_id)
+def _metric_charts(device_id: uuid.UUID) -> list:
+    """The device's metrics, one row per chart (a metric without charts: one row with a
+    null configuration): what the detail lists and which charts it draws, in one query."""
+    return db.session.execute(
+        select(Metric.id, Metric.name, Metric.is_healthy, Metric.ifname, Chart.configuration)
+        .outerjoin(Chart, Chart.metric_id == Metric.id)
         .where(Metric.device_id == device_id)
     ).all()
+
+
+def _chart_requests(device_id: uuid.UUID, rows: list) -> list[ChartRequest]:
+    """The charts of the device's metrics. Interface charts read their interface's points;
+    the others (the mobile signal ones included) all of the device's."""
     requests = []
-    for configuration, ifname in rows:
-        config = CHARTS.get(configuration)
+    for row in rows:
+        if row.configuration is None:
+            continue
+        config = CHARTS.get(row.configuration)
         if config is None or config.per_interface:
-            requests.append(ChartRequest(configuration, SeriesFilter(device_id=device_id, ifname=ifname),
-                                         tags=(("ifname", ifname),)))
+            requests.append(ChartRequest(row.configuration, SeriesFilter(device_id=device_id, ifname=row.ifname),
+                                         tags=(("ifname", row.ifname),)))
         else:
             # The same chart for every interface (two modems, one signal chart): drawn once.
-            requests.append(ChartRequest(configuration, SeriesFilter(device_id=device_id)))
+            requests.append(ChartRequest(row.configuration, SeriesFilter(device_id=device_id)))
     return requests
+
+
+def chart_requests(device_id: uuid.UUID) -> list[ChartRequest]:
+    return _chart_requests(device_id, _metric_charts(device_id))
 
 
 def device_charts(*, device: Device, window: Window) -> ChartSet:
@@ -104,9 +116,11 @@ def device_charts(*, device: Device, window: Window) -> ChartSet:
 def report(*, device: Device, window: Window, with_data: bool) -> DeviceReport:
     """The device with its status, metrics (ordered by name), charts and, when asked, the
     latest NetJSON snapshot (null if it never sent one)."""
-    metrics = db.session.execute(select(Metric.name, Metric.is_healthy).where(Metric.device_id == device.id)).all()
-    related = [{"name": name, "is_healthy": healthy} for name, healthy in sorted(metrics, key=lambda m: m.name)]
-    chart_set = device_charts(device=device, window=window)
+    rows = _metric_charts(device.id)
+    metrics = {row.id: row for row in rows}  # each metric once, whatever its charts
+    related = [{"name": row.name, "is_healthy": row.is_healthy}
+               for row in sorted(metrics.values(), key=lambda row: row.name)]
+    chart_set = build_charts(_chart_requests(device.id, rows), window=window)
     result = DeviceReport(
         device=device,
         monitoring={"status": device.monitoring.status, "related_metrics": related},

@@ -35,7 +35,7 @@ from psycopg2.extras import register_uuid
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from monitoring.timeseries.chart_tables import CLIENT_PAGE_BITS
+from monitoring.timeseries.chart_tables import CLIENT_PAGE_BITS, sum_columns
 from monitoring.timeseries.sources import DISTINCT, MEASUREMENTS, MODE, NUMERIC, Rollup
 
 register_uuid()  # uuid.UUID values (and lists of them) travel as native uuid parameters
@@ -165,9 +165,9 @@ class Series:
     values: list[dict[str, Partial]] = field(default_factory=list)  # one per bucket
     total: dict[str, Partial] = field(default_factory=dict)  # over the whole window
 
-    @property
-    def has_data(self) -> bool:
-        return any(partial.count for partial in self.total.values())
+    def has_data(self, fields: tuple[str, ...]) -> bool:
+        """Whether any of these fields has a value in the window."""
+        return any(self.total[name].count for name in fields if name in self.total)
 
 
 # --- SQL text, built once per shape -------------------------------------------------------
@@ -243,9 +243,10 @@ def _grid_query(columns: list[str]) -> str:
 
 def _numeric_sql(shape: Shape) -> str:
     raw = MEASUREMENTS[shape.measurement].raw.name
-    names = [name for f in shape.fields for name in (f"{f}_sum", f"{f}_count")]
+    names = sum_columns(*shape.fields)
     # numeric sums are exact: the order of additions (raw or rollup) cannot change them
-    raw_aggregates = ", ".join(f"sum(CAST({f} AS numeric)) AS {f}_sum, count({f}) AS {f}_count" for f in shape.fields)
+    raw_aggregates = ", ".join(f"sum(CAST({f} AS numeric)) AS {total}, count({f}) AS {count}"
+                               for f in shape.fields for total, count in [sum_columns(f)])
     parts = [f"SELECT {_bucket('time')} AS bucket, {raw_aggregates} FROM {raw} WHERE {_where(shape, time_range)}"
              " GROUP BY 1" for time_range in _raw_ranges(shape)]
     rollup_aggregates = ", ".join(f"sum({name}) AS {name}" for name in names)
@@ -350,7 +351,6 @@ def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filter
                  watermark: datetime | None) -> tuple[str, dict]:
     """The statement reading a chart's series and its parameters. ``watermark``: the rollup
     watermark as read before (None: no rollups yet)."""
-    fields = tuple(fields)
     plan = None
     if watermark is not None:
         plan = rollup_plan(measurement=measurement, kind=kind, fields=fields, filters=filters, window=window)
@@ -386,7 +386,8 @@ def _exact(value: Any) -> Decimal | None:
 
 def _partials(row: dict, kind: str, fields: tuple[str, ...]) -> dict[str, Partial]:
     if kind == NUMERIC:
-        return {f: Partial(count=int(row[f"{f}_count"] or 0), sum=_exact(row[f"{f}_sum"])) for f in fields}
+        return {f: Partial(count=int(row[count] or 0), sum=_exact(row[total]))
+                for f in fields for total, count in [sum_columns(f)]}
     if kind == MODE:
         return {fields[0]: Partial(count=int(row["samples"] or 0), value=row["value"])}
     return {fields[0]: Partial(count=int(row["count"] or 0))}
@@ -433,14 +434,6 @@ def read_many(session: Session, requests: list[SeriesRequest], *, window: Window
                 series.values.append(partials)
         result.append(series)
     return result
-
-
-def read_series(session: Session, *, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter,
-                window: Window, watermark: datetime | None) -> Series:
-    """Partial aggregates of ``fields`` per bucket of ``window`` and over all of it."""
-    (series,) = read_many(session, [SeriesRequest(measurement, kind, tuple(fields), filters)], window=window,
-                          watermark=watermark)
-    return series
 
 
 def explain(session: Session, sql: str, params: dict) -> str:

@@ -71,11 +71,18 @@ def _groups() -> list[Column]:
     ]
 
 
+def sum_columns(*fields: str) -> list[str]:
+    """The columns holding numeric fields' partial aggregates, ``<field>_sum`` and
+    ``<field>_count`` of each, in that order: in rollups and in chart statements alike."""
+    return [f"{name}_{part}" for name in fields for part in ("sum", "count")]
+
+
 def _sums(*fields: str) -> list[Column]:
     columns = []
     for name in fields:
-        columns.append(Column(f"{name}_sum", Numeric))
-        columns.append(Column(f"{name}_count", BigInteger, nullable=False))
+        total, count = sum_columns(name)
+        columns.append(Column(total, Numeric))
+        columns.append(Column(count, BigInteger, nullable=False))
     return columns
 
 
@@ -112,16 +119,12 @@ SIGNAL_FIELDS = ("signal_strength", "signal_power", "signal_quality", "snr")
 TRAFFIC_FIELDS = ("rx_bytes", "tx_bytes")
 
 
-def _sum_columns(*fields: str) -> list[str]:
-    return [f"{name}_{part}" for name in fields for part in ("sum", "count")]
-
-
 # The device rollups' keys include every aggregate (migration 0008): a chart reads its rows
 # with an index-only scan instead of one heap page per period.
 def _device_sums(name: str, *fields: str) -> Table:
     return Table(name, metadata, _device(), *_period(), *_sums(*fields),
                  PrimaryKeyConstraint("device_id", "grain", "time", name=f"pk_{name}",
-                                      postgresql_include=_sum_columns(*fields)))
+                                      postgresql_include=sum_columns(*fields)))
 
 
 ping_rollups = _device_sums("ping_rollups", *PING_FIELDS)
@@ -140,7 +143,7 @@ access_tech_rollups = Table(
 traffic_rollups = Table(
     "traffic_rollups", metadata, _device(), _ifname(), *_period(), *_sums(*TRAFFIC_FIELDS),
     PrimaryKeyConstraint("device_id", "ifname", "grain", "time", name="pk_traffic_rollups",
-                         postgresql_include=_sum_columns(*TRAFFIC_FIELDS)),
+                         postgresql_include=sum_columns(*TRAFFIC_FIELDS)),
 )
 traffic_group_rollups = Table(
     "traffic_group_rollups", metadata, *_groups(), _ifname(), *_period(), *_sums(*TRAFFIC_FIELDS),

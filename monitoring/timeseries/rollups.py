@@ -25,7 +25,13 @@ from sqlalchemy.dialects.postgresql import BIT, insert
 from sqlalchemy.orm import Session
 
 from monitoring.timeseries.chart_queries import ROLLUP_GRAIN, ceil_to, floor_hour, floor_to, read_watermark
-from monitoring.timeseries.chart_tables import CLIENT_PAGE_BITS, rollup_backlog, rollup_client_ids, rollup_state
+from monitoring.timeseries.chart_tables import (
+    CLIENT_PAGE_BITS,
+    rollup_backlog,
+    rollup_client_ids,
+    rollup_state,
+    sum_columns,
+)
 from monitoring.timeseries.sources import DISTINCT, MEASUREMENTS, MODE, NUMERIC, Measurement, Rollup
 
 # Points whose time is this close to now may belong to samples still being committed.
@@ -46,19 +52,6 @@ class RefreshResult:
     @property
     def hours(self) -> int:
         return sum(-(-(upper - lower) // ROLLUP_GRAIN) for lower, upper in self.ranges)
-
-
-def watermark(session: Session) -> datetime | None:
-    """Every period before this instant reflects the raw points older than it."""
-    return read_watermark(session)
-
-
-def mark_touched(session: Session, *, times: Iterable[datetime]) -> None:
-    """Record the hours of points written after they may have been rolled up (a back-filled
-    sample): the next refresh recomputes them. Cheap: one row per hour, kept once."""
-    hours = sorted({floor_hour(moment.astimezone(UTC)) for moment in times})
-    if hours:
-        session.execute(insert(rollup_backlog).values([{"hour": hour} for hour in hours]).on_conflict_do_nothing())
 
 
 RAW_TABLES = [measurement.raw.name for measurement in MEASUREMENTS.values()]
@@ -126,7 +119,7 @@ def _numeric(measurement: Measurement, rollup: Rollup, grain: timedelta, lower: 
     columns = [*rollup.keys, "grain", "time"]
     for name in rollup.fields:
         aggregates += [func.sum(cast(points.c[name], Numeric)), func.count(points.c[name])]
-        columns += [f"{name}_sum", f"{name}_count"]
+        columns += sum_columns(name)
     source = select(*keys, _grain(grain), points.c.period, *aggregates).group_by(*keys, points.c.period)
     return _upsert(rollup, columns, source, [*rollup.keys, "grain", "time"])
 
@@ -190,7 +183,7 @@ def _coarser(rollup: Rollup, grain: timedelta, finer: timedelta, lower: datetime
     period = _period_of(table.c.time, grain)
     keys = [table.c[k] for k in rollup.keys]
     if rollup.kind == NUMERIC:
-        names = [f"{f}_{part}" for f in rollup.fields for part in ("sum", "count")]
+        names = sum_columns(*rollup.fields)
         aggregates = [func.sum(table.c[name]) for name in names]
         conflict = [*rollup.keys, "grain", "time"]
     elif rollup.kind == MODE:
@@ -239,7 +232,7 @@ def refresh_rollups(session: Session, *, since: datetime | None = None, until: d
     moves back. Commits.
     """
     session.execute(select(func.pg_advisory_xact_lock(literal(LOCK_KEY, BigInteger()))))
-    previous = watermark(session)
+    previous = read_watermark(session)
     until = until or (now or datetime.now(UTC)) - DEFAULT_SETTLE
     if previous is not None:
         until = max(until, previous)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from psycopg2.extras import Json, register_uuid
 
 from monitoring.registry import ALERT_SOURCES, METRICS, charts_for
+from monitoring.timeseries.chart_queries import floor_hour
 from monitoring.timeseries.tables import HYPERTABLES
 
 register_uuid()  # uuid.UUID values travel as native uuid parameters
@@ -312,8 +313,7 @@ class WriteBatch:
         )
 
     def rollup_backlog(self, sample_time: datetime) -> None:
-        hour = sample_time.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        self._add(MARK_HOUR_FOR_ROLLUP, (hour,))
+        self._add(MARK_HOUR_FOR_ROLLUP, (floor_hour(sample_time.astimezone(UTC)),))
 
     def recovery_request(self, device_id: uuid.UUID, now: datetime) -> None:
         """Ask the worker to run a critical device's critical checks now: it is sending data."""

@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from monitoring.extensions import db
 from monitoring.models import FloorPlan
 from monitoring.registry import CHARTS
 from monitoring.services import device_charts
 from monitoring.services.chart_window import parse_window
-from monitoring.services.charts import ChartRequest, build_charts, fields_by_kind
+from monitoring.services.charts import ChartRequest, build_charts, chart_series
 from monitoring.timeseries import chart_tables
-from monitoring.timeseries.chart_queries import SeriesFilter, cover, rollup_plan
-from monitoring.timeseries.rollups import mark_touched, refresh_rollups, watermark
+from monitoring.timeseries.chart_queries import SeriesFilter, cover, read_watermark, rollup_plan
+from monitoring.timeseries.rollups import refresh_rollups
 from tests.chart_support import TABLES, add_metric, add_points, at, clients, ping, resource, signal, traffic
 
 NOW = at("2024-10-31 10:17:00")
@@ -123,11 +123,12 @@ def served_from_rollups(request, chart_window) -> bool | None:
     """True: every point of the window from rollups; False: all from raw points; None:
     partly each (a raw head, or a raw tail holding the newest points)."""
     config = CHARTS[request.configuration]
-    plans = [rollup_plan(measurement=config.measurement, kind=kind, fields=fields, filters=request.filters,
-                         window=chart_window) for kind, fields in fields_by_kind(config).items()]
-    if all(plan is None for plan in plans):
+    kind, fields = chart_series(config)
+    plan = rollup_plan(measurement=config.measurement, kind=kind, fields=fields, filters=request.filters,
+                       window=chart_window)
+    if plan is None:
         return False
-    if all(plan is not None and plan[1][0][1] == chart_window.start and plan[1][-1][2] > NEWEST for plan in plans):
+    if plan[1][0][1] == chart_window.start and plan[1][-1][2] > NEWEST:
         return True
     return None
 
@@ -193,12 +194,12 @@ def device(make):
 
 
 def test_refresh_moves_the_watermark_and_never_back(device):
-    assert watermark(db.session) is None
+    assert read_watermark(db.session) is None
     result = refresh_rollups(db.session, until=at("2024-05-02 06:30:00"))
-    assert watermark(db.session) == at("2024-05-02 06:30:00")
+    assert read_watermark(db.session) == at("2024-05-02 06:30:00")
     assert result.ranges == [(at("2024-05-01 00:00:00"), at("2024-05-02 06:30:00"))]  # from the oldest chunk
     refresh_rollups(db.session, until=at("2024-05-01 00:00:00"))
-    assert watermark(db.session) == at("2024-05-02 06:30:00")
+    assert read_watermark(db.session) == at("2024-05-02 06:30:00")
     # by default: up to a minute ago
     result = refresh_rollups(db.session)
     assert result.watermark > at("2026-01-01 00:00:00")
@@ -219,7 +220,8 @@ def test_older_late_points_need_the_backlog_or_since(device):
     refresh_rollups(db.session, until=at("2024-05-03 13:00:00"))
     # the rollup of 2 May 05:00 predates the point: the chart does not show it yet
     assert cpu_chart(device) == before != raw_chart(device)
-    mark_touched(db.session, times=[at("2024-05-02 05:50:00")])
+    # what the device POST records for a sample older than the look-back (test_device_data)
+    db.session.execute(insert(chart_tables.rollup_backlog).values(hour=at("2024-05-02 05:00:00")))
     db.session.commit()
     refresh_rollups(db.session, until=at("2024-05-03 13:00:00"))
     assert cpu_chart(device) == raw_chart(device) != before
