@@ -3,15 +3,13 @@ with its key) read its status and charts from the same URL. Also the device list
 health status and a device's metrics."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Response, request
 
 from blueprints.chart_export import CSV_SCHEMA, csv_response
-from monitoring.auth import authenticated_user, manager_required
+from monitoring.auth import authenticated_user, key_or_user, manager_required
 from monitoring.extensions import Blueprint
 from monitoring.observability.prometheus_metrics import record_points_written
-from monitoring.security_schemes import DEVICE_AUTH, USER_AUTH
+from monitoring.security_schemes import DEVICE_AUTH
 from monitoring.services import chart_window, device_charts, device_status, ingest
 from monitoring.services.charts import charts_csv
 from schemas.common import ErrorSchema, page_of
@@ -52,24 +50,17 @@ def post_device_data(args, pk):
     """
     points = ingest.receive(
         device_id=pk, key=args.get("key"), stream=request.stream, content_length=request.content_length,
-        mimetype=request.mimetype, time=args.get("time"), current=args.get("current"),
+        mimetype=request.mimetype, time=args.get("time"), current=bool(args.get("current")),
     )
     record_points_written(points)  # committed: count what the sample stored
     return Response(b"", status=200, mimetype="application/json")
 
 
-def device_key_or_user(view):
-    """With a non-empty ``key`` the key alone decides; otherwise a manager of the device's
-    organization. Either way before any parameter is looked at: no 400 to a stranger."""
-
-    @wraps(view)
-    def wrapper(*args, pk, **kwargs):
-        device = device_charts.authorised_device(device_id=pk, key=request.args.get("key"))
-        return view(*args, device=device, **kwargs)
-
-    apidoc = wrapper.__dict__.setdefault("_apidoc", {})
-    apidoc.setdefault("manual_doc", {}).setdefault("security", USER_AUTH + DEVICE_AUTH)
-    return wrapper
+# With a non-empty ``key`` the key alone decides; otherwise a manager of the device's
+# organization.
+device_key_or_user = key_or_user(
+    lambda pk: device_charts.authorised_device(device_id=pk, key=request.args.get("key")), into="device"
+)
 
 
 @blp.route("/<device_pk:pk>/", methods=["GET"])

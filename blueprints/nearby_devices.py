@@ -1,13 +1,10 @@
 """Devices near a device: ``/api/v1/monitoring/device/{pk}/nearby-devices/``."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import request
 
-from monitoring.auth import require_manager
+from monitoring.auth import key_or_user, require_manager
 from monitoring.extensions import Blueprint
-from monitoring.security_schemes import DEVICE_AUTH, USER_AUTH
 from monitoring.services import nearby
 from schemas.common import ErrorSchema, page_of
 from schemas.nearby import NearbyDeviceFilterSchema, NearbyDeviceSchema
@@ -19,26 +16,16 @@ blp = Blueprint(
 )
 
 
-def device_key_or_manager(view):
-    """With a non-empty ``key`` the device itself asks; otherwise a manager. Either way the
-    reference device is resolved first: no 400 about filters before the caller is let in."""
-
-    @wraps(view)
-    def wrapper(*args, pk, **kwargs):
-        key = request.args.get("key")
-        if key:
-            reference = nearby.reference_for_key(device_id=pk, key=key)
-        else:
-            reference = nearby.reference_for_user(user=require_manager(), device_id=pk)
-        return view(*args, reference=reference, **kwargs)
-
-    apidoc = wrapper.__dict__.setdefault("_apidoc", {})
-    apidoc.setdefault("manual_doc", {}).setdefault("security", USER_AUTH + DEVICE_AUTH)
-    return wrapper
+def _reference(pk):
+    """With a non-empty ``key`` the device itself asks; otherwise a manager."""
+    key = request.args.get("key")
+    if key:
+        return nearby.reference_for_key(device_id=pk, key=key)
+    return nearby.reference_for_user(user=require_manager(), device_id=pk)
 
 
 @blp.route("/<uuid:pk>/nearby-devices/", methods=["GET"])
-@device_key_or_manager
+@key_or_user(_reference, into="reference")
 @blp.arguments(NearbyDeviceFilterSchema, location="query")
 @blp.response(200, page_of(NearbyDeviceSchema))
 @blp.alt_response(404, schema=ErrorSchema, description="The device has no location, is not visible, or the key "

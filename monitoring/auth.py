@@ -16,7 +16,7 @@ from flask import current_app, g, request, session
 from monitoring import errors
 from monitoring.extensions import csrf, db
 from monitoring.models import User
-from monitoring.security_schemes import USER_AUTH
+from monitoring.security_schemes import DEVICE_AUTH, USER_AUTH
 from monitoring.services import tokens
 from monitoring.tenancy import is_manager
 
@@ -87,22 +87,20 @@ def current_user() -> User | None:
     if "auth_user" in g:
         return g.auth_user
     user = None
-    method = None
     g.auth_token_id = None
     header = request.headers.get("Authorization", "")
     if header.split(" ", 1)[0].lower() == "bearer":
         user = _user_from_bearer(header)
-        method = "token"
     else:
         user = _user_from_session()
-        if user is not None:
-            method = "session"
-            if request.method not in SAFE_METHODS:
-                # A cookie is sent by the browser on its own: unsafe requests must prove they
-                # come from our pages. Token requests carry no ambient credentials.
-                csrf.protect()
+        if user is not None and request.method not in SAFE_METHODS:
+            # A cookie is sent by the browser on its own: unsafe requests must prove they
+            # come from our pages. Token requests carry no ambient credentials.
+            csrf.protect()
     g.auth_user = user
-    g.auth_method = method
+    # Kept apart from the user object: after a rollback its attributes are expired, and
+    # reading them (the request log does, after a 503) would ask the database again.
+    g.auth_user_id = user.id if user is not None else None
     return user
 
 
@@ -139,9 +137,29 @@ def _access(check):
             check()
             return view(*args, **kwargs)
 
-        apidoc = wrapper.__dict__.setdefault("_apidoc", {})
-        apidoc.setdefault("manual_doc", {}).setdefault("security", USER_AUTH)
-        return wrapper
+        return declare_security(wrapper, USER_AUTH)
+
+    return decorator
+
+
+def declare_security(view, security: list[dict]):
+    """Lists ``security`` as the ways to call ``view`` in the OpenAPI document."""
+    apidoc = view.__dict__.setdefault("_apidoc", {})
+    apidoc.setdefault("manual_doc", {}).setdefault("security", security)
+    return view
+
+
+def key_or_user(resolve, *, into: str):
+    """Decorator for the views a device (``?key=``) or a user may call: ``resolve(pk)`` lets
+    the caller in, or not, before any parameter is parsed (no 400 to a stranger), and what it
+    returns reaches the view as ``into``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, pk, **kwargs):
+            return view(*args, **{into: resolve(pk)}, **kwargs)
+
+        return declare_security(wrapper, USER_AUTH + DEVICE_AUTH)
 
     return decorator
 

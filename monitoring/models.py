@@ -57,9 +57,8 @@ class User(db.Model):
     date_joined: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_login: Mapped[datetime | None]
 
-    memberships: Mapped[list[OrganizationUser]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded when used (a superuser's requests never need them); user lists load them in bulk.
+    memberships: Mapped[list[OrganizationUser]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
 
 class OrganizationUser(db.Model):

@@ -8,10 +8,8 @@ from __future__ import annotations
 import uuid
 
 from flask import g
-from sqlalchemy import select
 
-from monitoring.extensions import db
-from monitoring.models import Organization, OrganizationUser, User
+from monitoring.models import User
 
 
 def managed_organization_ids(user: User) -> set[uuid.UUID] | None:
@@ -23,16 +21,7 @@ def managed_organization_ids(user: User) -> set[uuid.UUID] | None:
         return None
     cache = g.setdefault("_managed_org_ids", {})
     if user.id not in cache:
-        rows = db.session.execute(
-            select(OrganizationUser.organization_id)
-            .join(Organization, Organization.id == OrganizationUser.organization_id)
-            .where(
-                OrganizationUser.user_id == user.id,
-                OrganizationUser.is_admin.is_(True),
-                Organization.is_active.is_(True),
-            )
-        ).scalars()
-        cache[user.id] = set(rows)
+        cache[user.id] = {m.organization_id for m in user.memberships if m.is_admin and m.organization.is_active}
     return cache[user.id]
 
 

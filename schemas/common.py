@@ -37,10 +37,13 @@ class BaseSchema(Schema):
         unknown = EXCLUDE
         ordered = True
 
+    # Schemas whose strings never reach the database may take NUL and judge it themselves.
+    accepts_nul_characters = False
+
     @pre_load
     def reject_nul_characters(self, data, **kwargs):
         """PostgreSQL text cannot hold NUL: refuse it as invalid input, not a server error."""
-        if isinstance(data, Mapping):
+        if not self.accepts_nul_characters and isinstance(data, Mapping):
             bad = {name: ["Null characters are not allowed."] for name, value in data.items() if _has_nul(value)}
             if bad:
                 raise ValidationError(bad)

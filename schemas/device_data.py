@@ -1,6 +1,7 @@
 from marshmallow import fields
 
 from schemas.common import BaseSchema
+from schemas.filters import QueryBoolean
 
 
 class DeviceDataArgsSchema(BaseSchema):
@@ -12,16 +13,14 @@ class DeviceDataArgsSchema(BaseSchema):
         metadata={"description": "sample time in UTC, `DD-MM-YYYY_HH:MM:SS.ffffff` "
                   "(e.g. `21-08-2024_14:03:05.123456`); default: now"}
     )
-    current = fields.String(
+    current = QueryBoolean(
         metadata={"description": "`true`: this sample is the device's current status even if "
                   "its `time` is older than the stored one"}
     )
 
-    def reject_nul_characters(self, data, **kwargs):
-        """Not here (this override, without ``@pre_load``, drops the base schema's check): the
-        key decides first, and a key with a NUL is a wrong key (403), not a 400 to a caller
-        without access. None of these strings is stored; a ``time`` with a NUL is a bad format."""
-        return data
+    # The key decides first: a key with a NUL is a wrong key (403), not a 400 to a caller
+    # without access. None of these strings is stored; a ``time`` with a NUL is a bad format.
+    accepts_nul_characters = True
 
 
 # The body is validated against the full NetJSON DeviceMonitoring JSON Schema in

@@ -98,11 +98,13 @@ class FilterDateTime(fields.Field):
 
 class QueryBoolean(fields.Field):
     """Decision 2 of the spec README: ``false/0/no/off`` (any case) are false; any other
-    non-empty value is true."""
+    non-empty value is true; an empty one is absent (None)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", {}).update(type="boolean")
         super().__init__(**kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs) -> bool:
+    def _deserialize(self, value, attr, data, **kwargs) -> bool | None:
+        if value == "":
+            return None
         return str(value).strip().lower() not in FALSE_WORDS

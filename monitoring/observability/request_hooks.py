@@ -12,7 +12,6 @@ import re
 import time
 
 from flask import Flask, Response, g, request
-from sqlalchemy import inspect
 
 from monitoring.observability import prometheus_metrics
 from monitoring.observability.log_format import resolve_format
@@ -88,14 +87,9 @@ def _finish(response: Response, *, metrics: bool, request_log: RequestLog | None
         device_id = _device_id(req.view_args, rule)
         if device_id:
             fields["device_id"] = device_id
-        user = getattr(ctx, "auth_user", None)
-        if user is not None:
-            # The identity the session keeps, not the attribute: after a 503 for a database
-            # that went away mid-request, the rollback has expired the user's attributes,
-            # and reading one would ask that database again.
-            identity = inspect(user).identity
-            if identity:
-                fields["user_id"] = str(identity[0])
+        user_id = getattr(ctx, "auth_user_id", None)
+        if user_id is not None:
+            fields["user_id"] = str(user_id)
         request_log.write(message=f"{method} {path} {status} {duration_ms:.1f} ms", request_id=request_id,
                           fields=fields)
     return response

@@ -161,23 +161,16 @@ def _judge_health(cursor, batch, *, device: SampleDevice, state, alert_values: d
     for change in changes:
         batch.metric_health(change.metric)
         if change.notification:
-            configuration = change.metric.configuration
-            batch.notification(
-                device=device, metric=change.metric, at=now,
-                type=notifications.notification_type(configuration, change.notification),
-                level=notifications.LEVELS[change.notification],
-                message=notifications.message(
-                    configuration=configuration, kind=change.notification, device_name=device.name,
-                    device_url=f"/api/v1/monitoring/device/{device.id}/",
-                    threshold=health.effective_alert(change.metric)[1]),
-            )
+            batch.notification(device=device, metric=change.metric, at=now, **notifications.for_change(
+                configuration=change.metric.configuration, kind=change.notification, device_id=device.id,
+                device_name=device.name, threshold=health.effective_alert(change.metric)[1]))
     status = health.changed_status(state.status, list(state.metrics.values())) if changes else None
     if status is not None:
         batch.device_status(device.id, status, now)
 
 
 def receive(*, device_id: uuid.UUID, key: str | None, stream, content_length: int | None,
-            mimetype: str, time: str | None, current: str | None) -> dict:
+            mimetype: str, time: str | None, current: bool) -> dict:
     """The whole device POST, in the reference's validation order.
 
     It runs on a pooled DBAPI connection of its own rather than the ORM session: this is
@@ -191,14 +184,6 @@ def receive(*, device_id: uuid.UUID, key: str | None, stream, content_length: in
         validate(document)
         sample_time = parse_time(time)
         return store_sample(connection, device=device, document=document, time=sample_time,
-                            current=_truthy(current))
+                            current=current)
     finally:
         connection.close()
-
-
-def _truthy(value: str | None) -> bool:
-    """Decision 2 of the spec README: true/1/yes/on and false/0/no/off; any other non-empty
-    value is true, an empty one absent."""
-    if value is None or value == "":
-        return False
-    return value.strip().lower() not in ("false", "0", "no", "off")

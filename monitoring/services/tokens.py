@@ -56,8 +56,10 @@ def token_row(token: str) -> ApiToken | None:
         return None
     now = utcnow()
     if row.last_used is None or now - row.last_used > LAST_USED_RESOLUTION:
-        db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used=now))
-        db.session.commit()
+        # On a connection of its own: committing the request's session here would expire
+        # the token and user just loaded, and they would be read again.
+        with db.engine.begin() as connection:
+            connection.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used=now))
     return row
 
 
@@ -85,12 +87,6 @@ def revoke(*, user: User, token_id: uuid.UUID) -> None:
         db.session.rollback()
         errors.not_found("token")
     db.session.commit()
-
-
-def revoke_token(*, token: str) -> bool:
-    deleted = db.session.execute(delete(ApiToken).where(ApiToken.key_digest == digest(token))).rowcount
-    db.session.commit()
-    return bool(deleted)
 
 
 def revoke_others(*, user: User, keep_id: uuid.UUID | None) -> None:

@@ -9,6 +9,7 @@ import uuid
 
 from flask import current_app, g
 from sqlalchemy import exists, false, select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from monitoring import errors
@@ -57,7 +58,8 @@ def visible_memberships(user: User) -> list[OrganizationUser]:
 
 
 def _visible_statement(viewer: User):
-    statement = select(User)
+    # Every listed user shows memberships: load them for the whole page at once.
+    statement = select(User).options(selectinload(User.memberships))
     ids = managed_organization_ids(viewer)
     if ids is not None:
         statement = statement.where(

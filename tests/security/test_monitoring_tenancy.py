@@ -43,7 +43,6 @@ from monitoring.models import (
     NotificationWebhook,
     WifiSession,
 )
-from monitoring.services import tokens
 from tests.blueprints.geo_support import access_point, wifi_client
 from tests.blueprints.test_device_data import RESOURCES
 from tests.conftest import Factory
@@ -195,8 +194,8 @@ def build_world(make: Factory, client) -> World:
     users = {"superuser": superuser, "manager_a": make.user(manages=[orgs["A"]]),
              "manager_b": make.user(manages=[orgs["B"]]), "member_a": make.user(member_of=[orgs["A"]])}
     headers = {role: make.headers(user) for role, user in users.items()}
-    revoked = make.token(superuser)
-    assert tokens.revoke_token(token=revoked)
+    revoked = make.token(superuser)  # rotated away: the old token no longer authenticates
+    assert client.post("/api/v1/users/token/rotate/", headers={"Authorization": f"Bearer {revoked}"}).status_code == 200
     headers.update({"revoked_token": {"Authorization": f"Bearer {revoked}"}, "anonymous": {}})
     for role in KEY_ROLES:
         headers[role] = {}
