@@ -319,12 +319,6 @@ def wifi_clients_snoozed(now: datetime | None = None) -> bool:
     return snooze.is_snoozed(schedule, now=local)
 
 
-def request_critical_checks(cursor, *, device_id: uuid.UUID) -> None:
-    """Ask the worker to run a critical device's critical checks (it sent data, so it may be
-    back). Cheap and idempotent: one row per device, whatever the number of samples."""
-    cursor.execute(sample_store.REQUEST_CRITICAL_CHECKS, (device_id, utcnow()))
-
-
 def run_requested_checks(*, limit: int = 500) -> str:
     """Recovery detection (spec metrics.md §5.5) for the devices that asked: a device still
     critical without critical checks becomes ``ok``; one with them becomes ``problem`` at

@@ -14,7 +14,7 @@ from monitoring.tenancy import manages
 Model = TypeVar("Model")
 
 
-def get_managed(model: type[Model], object_id: uuid.UUID, *, user: User, label: str) -> Model:
+def get_managed(model: type[Model], object_id: uuid.UUID, *, user: User, label: str | None) -> Model:
     """The object if it exists in an organization ``user`` manages, else 404.
 
     Objects of other organizations are indistinguishable from missing ones.

@@ -36,8 +36,13 @@ def by_organization(statement, column, *, user: User, organization: uuid.UUID | 
         check_organization(organization, user=user)
         statement = statement.where(column == organization)
     if organization_slug is not None:
-        statement = statement.where(column.in_(select(Organization.id).where(Organization.slug == organization_slug)))
+        statement = statement.where(in_organization_slug(column, organization_slug))
     return statement
+
+
+def in_organization_slug(column, slug: str):
+    """The condition that ``column`` is the id of the organization with this slug."""
+    return column.in_(select(Organization.id).where(Organization.slug == slug))
 
 
 def check_owned(model, object_id: uuid.UUID, *, user: User, field: str) -> None:

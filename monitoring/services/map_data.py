@@ -8,13 +8,12 @@ import uuid
 from flask import current_app, url_for
 from sqlalchemy import exists, func, or_, select
 
-from monitoring import errors
 from monitoring.extensions import db
 from monitoring.models import Device, DeviceLocation, DeviceMonitoring, FloorPlan, Location, User
 from monitoring.pagination import paginate
 from monitoring.services import filter_choices
-from monitoring.services.common import contains_pattern
-from monitoring.tenancy import manages, scoped
+from monitoring.services.common import contains_pattern, get_managed
+from monitoring.tenancy import scoped
 
 # Feature counts by health status; a deactivated device counts in device_count only.
 COUNTED_STATUSES = ("ok", "problem", "critical", "unknown")
@@ -65,10 +64,7 @@ def geojson_page(
 
 def get_location(*, user: User, location_id: uuid.UUID) -> Location:
     """The location, if the user may see it; the reference answers a bare "Not found." here."""
-    location = db.session.get(Location, location_id)
-    if location is None or not manages(user, location.organization_id):
-        errors.not_found()
-    return location
+    return get_managed(Location, location_id, user=user, label=None)
 
 
 def location_devices_page(

@@ -114,9 +114,7 @@ def list_page(
         statement = statement.where(Device.organization_id == organization)
     for slug in (organization_slug, organization__slug):
         if slug is not None:
-            statement = statement.where(
-                Device.organization_id.in_(select(Organization.id).where(Organization.slug == slug))
-            )
+            statement = statement.where(filter_choices.in_organization_slug(Device.organization_id, slug))
     if monitoring__status is not None:
         statement = statement.where(DeviceMonitoring.status == monitoring__status)
     if model is not None:

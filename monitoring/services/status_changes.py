@@ -54,10 +54,8 @@ def organization_disabled(session: Session, *, organization_id: uuid.UUID) -> No
     """Every device of a disabled organization: ``unknown``, metrics reset, management IP
     cleared (it would be stale by the time the organization is enabled again). Does not
     commit."""
-    device_ids = _lock(session, DeviceMonitoring.device_id.in_(
-        select(Device.id).where(Device.organization_id == organization_id)
-    ))
-    set_status(session, device_ids=device_ids, status="unknown")
+    device_ids = session.scalars(select(Device.id).where(Device.organization_id == organization_id))
+    set_status(session, device_ids=device_ids, status="unknown")  # locks them
     session.execute(
         update(Device).where(Device.organization_id == organization_id, Device.management_ip.is_not(None))
         .values(management_ip=None)

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from monitoring.extensions import db
-from monitoring.models import Chart, Check, Device, WifiSession
+from monitoring.models import Chart, Check, Device, WifiSession, utcnow
 from monitoring.services import check_runs, fping
+from monitoring.timeseries import sample_store
 from tests.blueprints.test_device_data import RESOURCES, client_entry, post, sample, wireless
 from tests.check_support import (
     add_check,
@@ -283,7 +284,7 @@ def _request(device):
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
-        check_runs.request_critical_checks(cursor, device_id=device.id)
+        cursor.execute(sample_store.REQUEST_CRITICAL_CHECKS, (device.id, utcnow()))  # as a sample asks
         connection.commit()
     finally:
         connection.close()
