@@ -5,7 +5,8 @@ from flask import jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitoring.extensions import Blueprint, db
+from monitoring.extensions import Blueprint, db, rollback_session
+from monitoring.observability import database_errors
 
 blp = Blueprint("health", __name__, description="Service health probes (no authentication).")
 
@@ -34,9 +35,8 @@ def readyz():
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        db.session.rollback()
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
-        response = jsonify({"status": "unavailable", "detail": f"database unreachable: {reason}"})
+        rollback_session()
+        response = jsonify({"status": "unavailable", "detail": f"database unreachable: {database_errors.reason(exc)}"})
         response.status_code = 503
         return response
     return jsonify({"status": "ok", "database": "ok"})

@@ -39,6 +39,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def rollback_session() -> None:
+    """Undo the session's uncommitted work after a database error. When the database went
+    away, the session's own connection may be dead without the session knowing yet (the
+    error came from another connection): the rollback then fails on it, SQLAlchemy discards
+    that connection, and there is nothing left to undo."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
 migrate = Migrate()
 csrf = CSRFProtect()
 
@@ -172,7 +185,7 @@ def register_error_handlers(app) -> None:
         from monitoring.observability.database_errors import count_request_error
 
         count_request_error(error)
-        db.session.rollback()
+        rollback_session()
         response = jsonify({"detail": "The database is unavailable; try again shortly."})
         response.status_code = 503
         response.headers["Retry-After"] = "30"

@@ -21,9 +21,11 @@ from datetime import timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from monitoring.extensions import db
+from monitoring.extensions import db, rollback_session
 from monitoring.models import utcnow
+from monitoring.observability import database_errors
 from monitoring.services import check_runs, checks, webhooks, wifi_session_history
 from monitoring.timeseries import retention
 from monitoring.timeseries.check_tables import SHORT_RETENTION_TABLES
@@ -78,7 +80,7 @@ def run_job(job: Job) -> bool:
             try:
                 summary = job.run()
             except Exception as exc:  # one job failing must not stop the others
-                db.session.rollback()
+                rollback_session()
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 logger.exception("job %s failed after %.2fs", job.name, time.perf_counter() - started)
             finally:
@@ -113,7 +115,11 @@ def run_forever(app: Flask, jobs: list[Job], *, tick: float, stop_with: int | No
             signal.signal(signum, lambda *_: stop.set())
     logger.info("worker started: jobs %s, every %ss", ", ".join(j.name for j in jobs), tick)
     while not stop.is_set():
-        run_due(app, jobs)
+        try:
+            run_due(app, jobs)
+        except SQLAlchemyError as exc:
+            # The database is down or restarting: the jobs are due again on a later pass.
+            logger.warning("worker: database unavailable (%s); next try in %ss", database_errors.reason(exc), tick)
         if stop_with is not None and not _alive(stop_with):
             logger.info("worker stopping: process %s has ended", stop_with)
             break

@@ -152,3 +152,27 @@ def test_the_loop_stops_with_the_process_it_was_started_beside(app, app_context,
     assert not thread.is_alive()
     process.kill()
     process.wait()
+
+
+def test_the_loop_outlives_a_database_outage(caplog):
+    """With the database unreachable every pass fails; the worker logs it and keeps going,
+    so the jobs resume by themselves once the database is back."""
+    import config
+    from monitoring import create_app
+
+    class Unreachable(config.TestConfig):
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere"
+
+    app = create_app(Unreachable)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(app, [worker.Job("probe", timedelta(minutes=1), str)]),
+                              kwargs={"tick": 0.05, "stop": stop})
+    with caplog.at_level("WARNING", logger="monitoring"):
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive()
+        stop.set()
+        thread.join(timeout=2)
+    assert not thread.is_alive()
+    warnings = [r.getMessage() for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert len(warnings) >= 2 and "connection" in warnings[0] and "next try in 0.05s" in warnings[0]

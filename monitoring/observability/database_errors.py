@@ -31,6 +31,13 @@ def dbapi_kind(error: BaseException) -> str:
     return "other"
 
 
+def reason(error: BaseException) -> str:
+    """The first line of the driver's message (\"connection refused\"…), for logs and the
+    readiness probe; SQLAlchemy's wrapper adds the statement and a link."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def _count_engine_error(context: ExceptionContext) -> None:
     record_database_error(dbapi_kind(context.original_exception))
 

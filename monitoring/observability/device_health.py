@@ -13,7 +13,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitoring.extensions import db
+from monitoring.extensions import db, rollback_session
 from monitoring.models import HEALTH_STATUSES, Device, DeviceMonitoring, Organization
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class DeviceHealthCollector:
         except SQLAlchemyError:
             # The scrape still reports everything else; the failure is counted among the
             # database errors and logged here.
-            db.session.rollback()
+            rollback_session()
             logger.warning("devices by health status: database query failed", exc_info=True)
             return
         counts: dict[tuple[str, str], dict[str, int]] = {}

@@ -91,3 +91,26 @@ def test_a_browser_gets_the_json_503_when_the_database_goes_away(make):
     assert response.status_code == 503
     assert response.get_json() == {"detail": "The database is unavailable; try again shortly."}
     assert response.headers["Retry-After"] == "30"
+
+
+def test_503_when_the_request_session_connection_died_unnoticed(make):
+    """The database restarts while a request holds a connection it has not used since: the
+    error comes from elsewhere (a fresh connection refused) and undoing the session's work
+    then fails on the dead connection too. The answer is still the 503, not a 500."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from monitoring import create_app
+    from monitoring.extensions import db
+
+    app = create_app("config.TestConfig")
+    with app.test_request_context("/api/v1/monitoring/device/"):
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        refused = OperationalError("connect", {}, Exception("server closed the connection unexpectedly"))
+        response = app.make_response(app.handle_user_exception(refused))
+        assert response.status_code == 503
+        assert response.get_json() == {"detail": "The database is unavailable; try again shortly."}
+        # The session is usable again once the database is.
+        assert db.session.execute(text("SELECT 1")).scalar_one() == 1
