@@ -39,6 +39,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
 
 
 def rollback_session() -> None:
@@ -52,8 +54,6 @@ def rollback_session() -> None:
         db.session.rollback()
     except SQLAlchemyError:
         pass
-migrate = Migrate()
-csrf = CSRFProtect()
 
 
 class ArgumentsParser(FlaskParser):

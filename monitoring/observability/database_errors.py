@@ -32,7 +32,7 @@ def dbapi_kind(error: BaseException) -> str:
 
 
 def reason(error: BaseException) -> str:
-    """The first line of the driver's message (\"connection refused\"…), for logs and the
+    """The first line of the driver's message ("connection refused"…), for logs and the
     readiness probe; SQLAlchemy's wrapper adds the statement and a link."""
     lines = str(getattr(error, "orig", None) or error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
