@@ -107,6 +107,14 @@ class Config:
 
     # Device samples: the largest accepted body, and whether WiFi sessions are tracked.
     DEVICE_DATA_MAX_BYTES = env_int("DEVICE_DATA_MAX_BYTES", 1024 * 1024)
+    # How far ahead of the server's clock a sample's `time` may be (clock skew); older than
+    # the retention period is refused too (docs/timeseries.md).
+    SAMPLE_TIME_MAX_AHEAD_SECONDS = env_int("SAMPLE_TIME_MAX_AHEAD_SECONDS", 300)
+    # What one device may send, generous for real hardware: interfaces in a sample, WiFi
+    # clients per interface in a sample, metrics of a device (one per interface and kind).
+    DEVICE_MAX_INTERFACES = env_int("DEVICE_MAX_INTERFACES", 128)
+    DEVICE_MAX_WIFI_CLIENTS = env_int("DEVICE_MAX_WIFI_CLIENTS", 512)
+    DEVICE_MAX_METRICS = env_int("DEVICE_MAX_METRICS", 256)
     WIFI_SESSIONS_ENABLED = env_bool("WIFI_SESSIONS_ENABLED", True)
     AUTO_CHARTS = tuple(
         name.strip()

@@ -7,6 +7,7 @@ Nothing here touches the database or Flask; every function is pure.
 from __future__ import annotations
 
 import copy
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -18,10 +19,14 @@ from jsonschema.exceptions import ValidationError, best_match
 
 __all__ = [
     "ACCESS_TECHNOLOGIES",
+    "COUNTER_MAX",
     "DEVICE_MONITORING_SCHEMA",
+    "invalid_data",
     "MAX_NESTING_DEPTH",
     "access_technology",
     "normalise_ifname",
+    "out_of_range_number",
+    "replace_unstorable_characters",
     "transform",
     "validation_error",
 ]
@@ -29,6 +34,11 @@ __all__ = [
 # Mobile access technologies from the least to the most evolved. The position of a
 # technology is also the value stored by the access-technology metric (0-5).
 ACCESS_TECHNOLOGIES: tuple[str, ...] = ("gsm", "cdma1x", "evdo", "umts", "lte", "5g")
+
+# Interface statistics are the kernel's 64-bit unsigned counters.
+COUNTER_MAX = 2**64 - 1
+# Memory figures are stored in 64-bit signed columns; more than 8 EiB is never meaningful.
+MEMORY_MAX = 2**63 - 1
 
 # Real documents are at most 7 containers deep (interfaces/i/wireless/clients/j/rrm); the
 # limit is far above that, yet low enough that validating, copying and serialising a
@@ -39,8 +49,8 @@ MAX_NESTING_DEPTH = 64
 # --- schema -------------------------------------------------------------------------------
 
 
-def _typed(type_name: str, *names: str) -> dict[str, dict]:
-    return {name: {"type": type_name} for name in names}
+def _typed(type_name: str, *names: str, **bounds) -> dict[str, dict]:
+    return {name: {"type": type_name, **bounds} for name in names}
 
 
 def _object(properties: dict, required: tuple[str, ...] = (), *, closed: bool = False, **extra) -> dict:
@@ -121,7 +131,7 @@ _INTERFACE = _object(
         **_typed("integer", "uptime", "mtu", "txqueuelen"),
         **_typed("boolean", "up", "multicast", "stp"),
         "bridge_members": {"type": "array", "items": {"type": "string"}},
-        "statistics": _object(_typed("integer", *_STATISTICS_KEYS)),
+        "statistics": _object(_typed("integer", *_STATISTICS_KEYS, minimum=0, maximum=COUNTER_MAX)),
         "wireless": _WIRELESS,
         "mobile": _MOBILE,
         "addresses": {"type": "array", "uniqueItems": True, "items": _ADDRESS},
@@ -145,7 +155,8 @@ _RESOURCES = _object(
         "load": {"type": "array", "items": {"type": "number"}},
         "cpus": {"type": "integer"},
         "memory": _object(
-            _typed("integer", "total", "free", "buffered", "shared", "cached", "available"),
+            _typed("integer", "total", "free", "buffered", "shared", "cached", "available",
+                   minimum=0, maximum=MEMORY_MAX),
             ("total", "free", "buffered", "shared"),
         ),
         "disk": {"type": "array", "items": _DISK},
@@ -242,7 +253,8 @@ _VALIDATOR = _Validator(DEVICE_MONITORING_SCHEMA, format_checker=_FORMAT_CHECKER
 _TOO_DEEP = f"the document is nested too deeply (the limit is {MAX_NESTING_DEPTH} levels)"
 
 
-def _invalid(path: str, message: str) -> str:
+def invalid_data(path: str, message: str) -> str:
+    """The API's message for a body error at ``path`` (schema, range or limit)."""
     return f'Invalid data in "#/{path}", validator says:\n\n{message}'
 
 
@@ -296,7 +308,7 @@ def validation_error(document: Any) -> str | None:
     callers can copy, transform and serialise any document this accepts.
     """
     if isinstance(document, dict | list) and _nested_deeper_than(document, MAX_NESTING_DEPTH):
-        return _invalid("", _TOO_DEEP)
+        return invalid_data("", _TOO_DEEP)
     if _fast_valid(document):
         return None
     try:
@@ -304,10 +316,76 @@ def validation_error(document: Any) -> str | None:
     except RecursionError:
         # Only reachable when called with little stack left; treat it like a too-deep
         # document instead of failing the request.
-        return _invalid("", _TOO_DEEP)
+        return invalid_data("", _TOO_DEEP)
     if error is None:
         return None
-    return _invalid("/".join(str(part) for part in error.absolute_path), error.message)
+    return invalid_data("/".join(str(part) for part in error.absolute_path), error.message)
+
+
+# --- values PostgreSQL cannot hold --------------------------------------------------------
+#
+# Routers send what their drivers report: an SSID with a NUL byte, a vendor string cut in the
+# middle of a UTF-16 pair. JSON carries those as \\u0000 and lone \\ud800-\\udfff escapes,
+# which PostgreSQL can neither store (NUL) nor encode (surrogates). One odd string must not
+# cost the whole sample: they are replaced by U+FFFD. Numbers are another matter: a value
+# that does not even fit a double (1e309, or an integer of hundreds of digits) can never be
+# meaningful, and is refused by name.
+
+# Only escapes can put these characters in a JSON text: a cheap test on the text spares the
+# walk over every string of nearly every sample.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# A float literal with a 3-digit exponent, or a run of 309 digits: only these can parse to a
+# value beyond the largest double.
+_HUGE_LITERAL = re.compile(r"[eE][+-]?\d{3}|\d{309}")
+_LARGEST_DOUBLE = 1.7976931348623157e308
+
+
+def _clean(text: str) -> str:
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def _children(value: Any) -> Iterator[tuple[Any, Any]]:
+    if isinstance(value, dict):
+        return iter(value.items())
+    if isinstance(value, list):
+        return iter(enumerate(value))
+    return iter(())
+
+
+def replace_unstorable_characters(document: Any, text: str) -> Any:
+    """``document`` (parsed from ``text``) with NUL characters and lone surrogates in its
+    keys and strings replaced by U+FFFD; the very same object when ``text`` cannot hold any."""
+    if not _UNSTORABLE_ESCAPE.search(text):
+        return document
+
+    def cleaned(value: Any) -> Any:
+        if isinstance(value, str):
+            return _clean(value)
+        if isinstance(value, dict):
+            return {_clean(key): cleaned(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [cleaned(item) for item in value]
+        return value
+
+    # Call after validation_error: the nesting is bounded by then.
+    return cleaned(document)
+
+
+def out_of_range_number(document: Any, text: str) -> str | None:
+    """The API's error message for the first number of ``document`` (parsed from ``text``)
+    that is not a finite double, or ``None``."""
+    if not _HUGE_LITERAL.search(text):
+        return None
+    pending: list[tuple[Any, tuple]] = [(document, ())]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value) or (
+                isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST_DOUBLE):
+            return invalid_data("/".join(str(part) for part in path),
+                            "the number is out of range: it does not fit a 64-bit floating point value")
+        pending.extend((child, (*path, key)) for key, child in reversed(list(_children(value))))
+    return None
 
 
 # --- transformation -----------------------------------------------------------------------

@@ -28,7 +28,6 @@ from monitoring.models import utcnow
 from monitoring.observability import database_errors
 from monitoring.services import check_runs, checks, webhooks, wifi_session_history
 from monitoring.timeseries import retention
-from monitoring.timeseries.check_tables import SHORT_RETENTION_TABLES
 from monitoring.timeseries.rollups import refresh_rollups as refresh
 
 logger = logging.getLogger("monitoring.worker")
@@ -168,21 +167,8 @@ def _refresh_rollups():
     return f"refreshed {result.hours} hours ({result.rows} rollup rows), watermark {result.watermark}"
 
 
-def retention_ages(tables: list[str]) -> dict[str, timedelta]:
-    """The age of each hypertable's data: an explicit setting, else "short" (1 day) for the
-    check tables nothing charts, else the default (3 years)."""
-    config = current_app.config
-    ages = {}
-    for table in tables:
-        days = config["RETENTION_DAYS_BY_TABLE"].get(table)
-        if days is None:
-            days = config["SHORT_RETENTION_DAYS"] if table in SHORT_RETENTION_TABLES else config["RETENTION_DAYS"]
-        ages[table] = timedelta(days=days)
-    return ages
-
-
 def _drop_old_chunks():
-    ages = retention_ages(retention.hypertables(db.session))
+    ages = retention.ages(retention.hypertables(db.session), current_app.config)
     dropped = retention.drop_old_chunks(db.session, ages=ages, now=utcnow())
     total = sum(dropped.values())
     detail = ", ".join(f"{table} {count}" for table, count in dropped.items() if count) or "nothing to drop"

@@ -1,6 +1,7 @@
 """Building blocks shared by every resource's schemas."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -22,14 +23,22 @@ class UTCDateTime(fields.DateTime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _has_nul(value) -> bool:
+# PostgreSQL text can hold neither NUL nor a lone UTF-16 surrogate (JSON can carry both).
+NUL_MESSAGE = "Null characters are not allowed."
+SURROGATE_MESSAGE = "Unpaired surrogate characters are not allowed."
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(value) -> str | None:
+    """The error for the first character PostgreSQL cannot store in ``value``, or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        found = _UNSTORABLE.search(value)
+        return None if found is None else NUL_MESSAGE if found.group() == "\x00" else SURROGATE_MESSAGE
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        value = [part for pair in value.items() for part in pair]
     if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
+        return next((message for item in value if (message := _unstorable(item))), None)
+    return None
 
 
 class BaseSchema(Schema):
@@ -41,10 +50,10 @@ class BaseSchema(Schema):
     accepts_nul_characters = False
 
     @pre_load
-    def reject_nul_characters(self, data, **kwargs):
-        """PostgreSQL text cannot hold NUL: refuse it as invalid input, not a server error."""
+    def reject_unstorable_characters(self, data, **kwargs):
+        """NUL and lone surrogates are invalid input (400 naming the field), not a server error."""
         if not self.accepts_nul_characters and isinstance(data, Mapping):
-            bad = {name: ["Null characters are not allowed."] for name, value in data.items() if _has_nul(value)}
+            bad = {name: [message] for name, value in data.items() if (message := _unstorable(value))}
             if bad:
                 raise ValidationError(bad)
         return data

@@ -93,7 +93,7 @@ def test_retention_drops_old_chunks_and_nothing_newer(make, app_context, data_ap
     db.session.commit()
     tables = retention.hypertables(db.session)
     assert {"cpu_points", "ping_points", "data_collected_points", "wifi_client_count_points"} <= set(tables)
-    ages = worker.retention_ages(tables)
+    ages = retention.ages(tables, data_app.config)
     assert ages["cpu_points"] == timedelta(days=1095) and ages["data_collected_points"] == timedelta(days=1)
     dropped = retention.drop_old_chunks(db.session, ages=ages, now=now)
     assert dropped["cpu_points"] == 1 and dropped["data_collected_points"] == 1
@@ -105,7 +105,7 @@ def test_retention_drops_old_chunks_and_nothing_newer(make, app_context, data_ap
 def test_retention_ages_can_be_set_per_table(data_app, app_context, monkeypatch):
     monkeypatch.setitem(data_app.config, "RETENTION_DAYS_BY_TABLE", {"ping_points": 30})
     monkeypatch.setitem(data_app.config, "RETENTION_DAYS", 365)
-    ages = worker.retention_ages(["ping_points", "cpu_points"])
+    ages = retention.ages(["ping_points", "cpu_points"], data_app.config)
     assert ages == {"ping_points": timedelta(days=30), "cpu_points": timedelta(days=365)}
 
 

@@ -22,7 +22,7 @@ from monitoring.extensions import db
 from monitoring.models import utcnow
 from monitoring.services import health, notifications, sample_points
 from monitoring.services.wifi_sessions import plan_sessions
-from monitoring.timeseries import sample_store
+from monitoring.timeseries import retention, sample_store
 from monitoring.timeseries.sample_store import SampleDevice
 
 TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"
@@ -57,14 +57,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     return document
 
 
-def parse_body(raw: bytes, *, mimetype: str) -> Any:
-    """The JSON body; strict: no NaN/Infinity, no duplicate keys, UTF-8 only."""
+def parse_body(raw: bytes, *, mimetype: str) -> tuple[Any, str]:
+    """The JSON body and its text; strict: no NaN/Infinity, no duplicate keys, UTF-8 only."""
     if not raw.strip():
-        return {}  # an empty body is an empty document, which the schema then rejects
+        return {}, ""  # an empty body is an empty document, which the schema then rejects
     if mimetype not in JSON_TYPES:
         abort(415, message=f'Unsupported media type "{mimetype}" in request.')
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys), text
     except UnicodeDecodeError:
         detail = "JSON parse error - the body is not valid UTF-8"
     except RecursionError:
@@ -84,21 +85,60 @@ def read_body(stream, *, content_length: int | None) -> bytes:
     return raw
 
 
-def parse_time(raw: str | None) -> datetime | None:
+def parse_time(raw: str | None, *, now: datetime) -> datetime | None:
     """``DD-MM-YYYY_HH:MM:SS.ffffff`` in UTC; absent means now. Fractional seconds are
-    mandatory; an empty value is a bad format."""
+    mandatory; an empty value is a bad format.
+
+    The time must lie within the retention period and at most a few minutes ahead of the
+    server's clock: any other year would create a chunk of its own, slowing every query,
+    that retention drops at once or, in the future, never."""
     if raw is None:
         return None
     try:
-        return datetime.strptime(raw, TIME_FORMAT).replace(tzinfo=UTC)
+        time = datetime.strptime(raw, TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         abort(400, message="Incorrect time format")
+    config = current_app.config
+    retained = retention.sample_retention(config)
+    ahead = timedelta(seconds=config["SAMPLE_TIME_MAX_AHEAD_SECONDS"])
+    if not now - retained <= time <= now + ahead:
+        abort(400, message=(
+            f"Sample time out of the accepted window: from {(now - retained).strftime(TIME_FORMAT)} "
+            f"(the retention period, {retained.days} days ago) to {(now + ahead).strftime(TIME_FORMAT)} "
+            f"({_duration(ahead)} ahead of the server's clock), UTC."))
+    return time
 
 
-def validate(document: Any) -> None:
-    message = netjson.validation_error(document)
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 60} minutes" if seconds % 60 == 0 else f"{seconds} seconds"
+
+
+def check_limits(document: dict) -> None:
+    """Interfaces per sample and WiFi clients per interface within the configured limits
+    (400 naming the limit): one device's key must not be able to make its own charts
+    unreadable or fill the tables."""
+    config = current_app.config
+    interfaces = document.get("interfaces") or []
+    if len(interfaces) > config["DEVICE_MAX_INTERFACES"]:
+        abort(400, body=netjson.invalid_data(
+            "interfaces", f"{len(interfaces)} interfaces are more than the limit of "
+            f"{config['DEVICE_MAX_INTERFACES']} per sample (DEVICE_MAX_INTERFACES)"))
+    for index, interface in enumerate(interfaces):
+        clients = (interface.get("wireless") or {}).get("clients") or []
+        if len(clients) > config["DEVICE_MAX_WIFI_CLIENTS"]:
+            abort(400, body=netjson.invalid_data(
+                f"interfaces/{index}/wireless/clients", f"{len(clients)} WiFi clients are more than the limit "
+                f"of {config['DEVICE_MAX_WIFI_CLIENTS']} per interface (DEVICE_MAX_WIFI_CLIENTS)"))
+
+
+def validate(document: Any, text: str) -> dict:
+    """The document as it will be stored: schema-valid, every number a finite double (else
+    400 naming the field), NULs and lone surrogates in strings replaced by U+FFFD."""
+    message = netjson.validation_error(document) or netjson.out_of_range_number(document, text)
     if message is not None:
         abort(400, body=message)  # the reference answers a bare JSON string here
+    return netjson.replace_unstorable_characters(document, text)
 
 
 def store_sample(connection, *, device: SampleDevice, document: dict, time: datetime | None,
@@ -122,6 +162,7 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
             previous_counters=previous_counters, dashboard_tags=device.dashboard_tags,
         )
         missing = {key: name for key, name in points.metric_names.items() if key not in state.metrics}
+        _check_metric_limit(len(state.metrics), len(missing))
         if missing:
             state.metrics.update(sample_store.create_metrics(
                 cursor, device.id, missing, current_app.config["AUTO_CHARTS"], connection.info))
@@ -149,6 +190,13 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
     finally:
         cursor.close()
     return {table: len(rows) for table, rows in points.rows.items()}
+
+
+def _check_metric_limit(existing: int, new: int) -> None:
+    limit = current_app.config["DEVICE_MAX_METRICS"]
+    if new and existing + new > limit:
+        abort(400, message=f"The sample would give the device {existing + new} metrics, more than the limit "
+                           f"of {limit} (DEVICE_MAX_METRICS).")
 
 
 def _judge_health(cursor, batch, *, device: SampleDevice, state, alert_values: dict, at: datetime,
@@ -180,9 +228,9 @@ def receive(*, device_id: uuid.UUID, key: str | None, stream, content_length: in
     connection = db.engine.raw_connection()
     try:
         device = authorised_device(connection, device_id=device_id, key=key)
-        document = parse_body(read_body(stream, content_length=content_length), mimetype=mimetype)
-        validate(document)
-        sample_time = parse_time(time)
+        document = validate(*parse_body(read_body(stream, content_length=content_length), mimetype=mimetype))
+        check_limits(document)
+        sample_time = parse_time(time, now=utcnow())
         return store_sample(connection, device=device, document=document, time=sample_time,
                             current=current)
     finally:

@@ -39,11 +39,18 @@ class SamplePoints:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond any double; validation refuses those first
+        return None
     return value if math.isfinite(value) else None
 
 
 def _int(value: Any) -> int | None:
+    """An integer value exactly (a 64-bit counter does not survive a trip through a
+    double); a float is truncated, as the reference does."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     number = _number(value)
     return int(number) if number is not None else None
 
@@ -53,12 +60,23 @@ def counters_by_ifname(raw: dict[str, list | tuple]) -> Counters:
     return {normalise_ifname(name): (_int(pair[0]), _int(pair[1])) for name, pair in raw.items()}
 
 
+# A 64-bit counter that went down from its upper half wrapped around: no byte counter gets
+# there by counting since boot (2^63 bytes is 8 EiB), so it is not a reboot.
+WRAP_LIMIT = 2**64
+WRAP_FROM = 2**63
+
+
 def increment(current: int | None, previous: int | None) -> int:
-    """Bytes since the previous sample; a counter that went down was reset (reboot)."""
+    """Bytes since the previous sample. A counter that went down was reset (reboot), unless
+    it went down from the upper half of the 64-bit range: then it wrapped around."""
     if current is None:
         return 0
     previous = previous or 0
-    return current - previous if current >= previous else current
+    if current >= previous:
+        return current - previous
+    if previous >= WRAP_FROM:
+        return WRAP_LIMIT - previous + current
+    return current
 
 
 def extract(

@@ -180,7 +180,11 @@ def counters_before(cursor, device_id: uuid.UUID, time: datetime) -> dict[str, t
     """The traffic counters each interface had at its last point before ``time``: the
     predecessor of a back-filled sample, which the latest snapshot is not."""
     cursor.execute(COUNTERS_BEFORE, {"device_id": device_id, "time": time, "since": time - COUNTER_LOOKBACK})
-    return {ifname: (rx, tx) for ifname, rx, tx in cursor.fetchall()}
+    return {ifname: (_exact_int(rx), _exact_int(tx)) for ifname, rx, tx in cursor.fetchall()}
+
+
+def _exact_int(value) -> int | None:
+    return None if value is None else int(value)  # numeric columns come back as Decimal
 
 
 def alert_points(cursor, device_id: uuid.UUID, metric, since: datetime, until: datetime) -> list[tuple]:

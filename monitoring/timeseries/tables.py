@@ -9,12 +9,15 @@ points. See docs/timeseries.md.
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Float, Index, SmallInteger, String, Table
+from sqlalchemy import BigInteger, Column, DateTime, Float, Index, Numeric, SmallInteger, String, Table
 from sqlalchemy.dialects.postgresql import UUID
 
 from monitoring.extensions import db
 
 metadata = db.metadata
+
+
+COUNTER = Numeric(20, 0)
 
 
 def _time() -> Column:
@@ -40,12 +43,13 @@ def _dashboard_tags() -> list[Column]:
 traffic_points = Table(
     "traffic_points", metadata,
     _time(), _device(), _ifname(), *_dashboard_tags(),
-    # Bytes moved since the previous sample (counter increments, resets handled).
-    Column("rx_bytes", BigInteger, nullable=False),
-    Column("tx_bytes", BigInteger, nullable=False),
+    # Bytes moved since the previous sample (counter increments, resets and wrap-arounds
+    # handled). The kernel's counters are 64-bit unsigned: exact 20-digit numbers hold them.
+    Column("rx_bytes", COUNTER, nullable=False),
+    Column("tx_bytes", COUNTER, nullable=False),
     # The raw counters, so a back-filled sample finds its predecessor's values.
-    Column("rx_counter", BigInteger),
-    Column("tx_counter", BigInteger),
+    Column("rx_counter", COUNTER),
+    Column("tx_counter", COUNTER),
     Index("ix_traffic_points_org_time", "organization_id", "time"),
 )
 traffic_points.append_constraint(

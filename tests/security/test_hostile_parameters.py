@@ -324,7 +324,8 @@ def general_problems(response, *, csv_asked: bool) -> list[str]:
     if any("injected" in value for _, value in response.headers):
         problems.append("request text in a response header")
     body = response.get_json(silent=True)
-    if response.status_code == 400 and not (isinstance(body, dict) and body or isinstance(body, list) and body):
+    # (a device sample's schema errors are one message as a bare string, as the reference's)
+    if response.status_code == 400 and not (isinstance(body, dict | list | str) and body):
         problems.append("400 without messages")
     if response.status_code in (403, 404) and not (isinstance(body, dict) and isinstance(body.get("detail"), str)):
         problems.append(f"{response.status_code} without a detail")
@@ -487,6 +488,60 @@ def test_hostile_query_parameters_of_writes(client, world, operation):
     assert_unchanged(before, database_snapshot())  # refused samples write nothing
     for name in [name for name, status in expectations.items() if status == 200]:
         sweep(name)
+    assert not problems, f"{operation}:\n{report(problems)}"
+
+
+# --- hostile request bodies ----------------------------------------------------------------------
+
+def _resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _json_body_properties(operation: Operation) -> dict[str, dict] | None:
+    body = DOCUMENT["paths"][operation.path][operation.method.lower()].get("requestBody", {})
+    schema = body.get("content", {}).get("application/json", {}).get("schema")
+    return None if schema is None else _resolve(schema).get("properties", {})
+
+
+BODY_SWEEPS = [pytest.param(operation, id=str(operation)) for operation in OPERATIONS
+               if operation.method in ("POST", "PUT", "PATCH") and _json_body_properties(operation) is not None]
+# Raw JSON text: what a JSON encoder sends for odd bytes, and numbers no double can hold.
+HOSTILE_JSON_STRINGS = ['"\\u0000"', '"a\\u0000b"', '"\\ud800"', '"x\\udfffy"', '"\\ud83d"']
+HOSTILE_JSON_NUMBERS = ["1e309", "-1e400", "1" + "0" * 400, str(2**64), "-" + str(2**63 + 1)]
+
+
+def hostile_bodies(properties: dict[str, dict], *, base: str = "") -> list[tuple[str, str]]:
+    """(what, JSON text): every documented property, and an unknown one, with each hostile
+    value of any type (a typed schema must refuse the wrong type too), after ``base`` (valid
+    members, so that the value is not refused for something else first)."""
+    bodies = []
+    nested = '{"a": [' + ", ".join(HOSTILE_JSON_NUMBERS + HOSTILE_JSON_STRINGS) + "]}"
+    for name in [*properties, "unknown_property"]:
+        for value in [*HOSTILE_JSON_STRINGS, *HOSTILE_JSON_NUMBERS, nested]:
+            bodies.append((f"{name}={value[:12]}", "{" + base + json.dumps(name) + ": " + value + "}"))
+    return bodies
+
+
+@pytest.mark.parametrize("operation", BODY_SWEEPS)
+def test_hostile_json_bodies(client, world, operation):
+    """NUL and lone surrogates (which PostgreSQL cannot hold) and numbers beyond any double or
+    64-bit integer in every property of every JSON body: a 4xx or a 2xx, never a 5xx."""
+    query = {"key": world.device_key} if operation.device_key and not operation.user else {}
+    url = world.url(operation) + ("?" + urlencode(query) if query else "")
+    headers = {} if query else world.headers
+    # A device sample's errors are a bare JSON string (the reference's format); give it its
+    # type so that each value is judged, not the missing type.
+    base = '"type": "DeviceMonitoring", ' if query else ""
+    problems = []
+    for what, body in hostile_bodies(_json_body_properties(operation), base=base):
+        response = client.open(url, method=operation.method, headers=headers, data=body.encode(),
+                               content_type="application/json")
+        found = general_problems(response, csv_asked=False)
+        if found:
+            problems.append(f"{what}: {response.status_code} {response.get_data(as_text=True)[:200]!r}: "
+                            f"{', '.join(found)}")
     assert not problems, f"{operation}:\n{report(problems)}"
 
 
