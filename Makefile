@@ -69,9 +69,6 @@ test: setup
 lint: venv
 	@$(VENV)/bin/ruff check .
 
-SHARED_DIR ?= ../shared
-export SHARED_DIR
-
 bench-tools: system
 	@bash scripts/setup-system.sh wrk
 

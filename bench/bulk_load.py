@@ -1,5 +1,5 @@
 """Bulk history for the benchmarks: N devices × D days of 5-minute samples shaped like the
-standard workload (shared/bench/payload.py: eth0 and wlan0 traffic with constant increments,
+standard workload (bench/workload/payload.py: eth0 and wlan0 traffic with constant increments,
 10 WiFi clients on wlan0, cpu/memory/disk from the same wobble formula), generated inside
 PostgreSQL one day at a time. Rows equal what the POST would store for those samples; the
 metric rows (with alert settings and charts) and snapshots are created too.

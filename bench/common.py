@@ -17,7 +17,6 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared")).resolve()
 BIN = Path(sys.executable).parent
 
 

@@ -32,7 +32,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import SHARED, database, gunicorn  # noqa: E402
+from bench.common import database, gunicorn  # noqa: E402
+from bench.workload import make_payload  # noqa: E402
 
 ORGANIZATIONS = 10
 TOWNS = 200
@@ -79,9 +80,7 @@ def load(database_url: str, *, devices: int, sessions: int, access_points: int, 
     _copy(cursor, "locations", ("id", "organization_id", "name", "latitude", "longitude"), location_rows)
     _copy(cursor, "device_locations", ("device_id", "location_id"), placed)
 
-    sys.path.insert(0, str(SHARED / "bench"))
-    from payload import make_payload  # the standard sample, as every device's latest status
-
+    # The standard sample, as every device's latest status.
     cursor.execute(
         "INSERT INTO device_data (device_id, data, sample_time) SELECT id, %s::jsonb, now() FROM devices",
         (json.dumps(make_payload(0, 0)),),

@@ -1,4 +1,4 @@
-"""W1 ingest benchmark (shared/bench/README.md): 200 devices, each primed with one sample,
+"""W1 ingest benchmark (bench/workload/README.md): 200 devices, each primed with one sample,
 then wrk -t2 -c8 for 60 s posting the standard payload to gunicorn as ``make run`` starts
 it. Prints accepted samples/s, points/s, latency, non-2xx, peak RSS, and checks that the
 stored points equal 15 × the acknowledged samples.
@@ -21,7 +21,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bulk_load import load_history  # noqa: E402
-from bench.common import SHARED, PeakRss, cpu_seconds, database, gunicorn, postgres_rss_mib  # noqa: E402
+from bench.common import PeakRss, cpu_seconds, database, gunicorn, postgres_rss_mib  # noqa: E402
+from bench.workload import WRK_SCRIPT, make_payload  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
 
@@ -75,9 +76,6 @@ def main() -> int:
     parser.add_argument("--history-devices", type=int, default=1000)
     args = parser.parse_args()
 
-    sys.path.insert(0, str(SHARED / "bench"))
-    from payload import make_payload  # the standard workload, from shared/bench
-
     with database() as database_url:
         if args.history_days:
             began = time.monotonic()
@@ -103,7 +101,7 @@ def main() -> int:
             with PeakRss(process.pid) as app_memory:
                 result = subprocess.run(
                     ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-                     "-s", str(SHARED / "bench" / "ingest.lua"), base, "--", table.name, "1"],
+                     "-s", str(WRK_SCRIPT), base, "--", table.name, "1"],
                     capture_output=True, text=True, check=True,
                 )
                 database_memory = postgres_rss_mib()

@@ -1,7 +1,7 @@
 """Load with faults: many devices posting at their rhythm and users reading charts, for a
 fixed time, with a database restart and a killed gunicorn worker in the middle.
 
-Each simulated device posts the standard sample (shared/bench/payload.py) every ``--period``
+Each simulated device posts the standard sample (bench/workload/payload.py) every ``--period``
 seconds with its own ``time``, so every sample is identifiable in the database. A sample
 that is not answered 200 is resent, same time and body, at the device's next turn, as an
 agent that keeps its unsent data does. Readers open device charts (``?time=1d``) and the
@@ -44,7 +44,6 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    SHARED,
     PeakRss,
     connection_owners,
     database_cluster,
@@ -55,6 +54,7 @@ from bench.common import (  # noqa: E402
 )
 from bench.ingest import create_devices  # noqa: E402
 from bench.read import TRAFFIC_CHART, percentile, superuser_token  # noqa: E402
+from bench.workload import make_payload  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
 TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"  # the POST's ?time= (monitoring/services/ingest.py)
@@ -186,11 +186,11 @@ def post_sample(run: Run, http: requests.Session, index: int, sample: Sample, *,
     return ok
 
 
-def new_sample(make_payload, index: int, seq: int) -> Sample:
+def new_sample(index: int, seq: int) -> Sample:
     return Sample(seq, datetime.now(UTC), json.dumps(make_payload(index, seq)).encode())
 
 
-def device_loop(run: Run, make_payload, indexes: list[int], next_seq: dict[int, int]) -> None:
+def device_loop(run: Run, indexes: list[int], next_seq: dict[int, int]) -> None:
     """Devices ``indexes``, each posting every ``period`` seconds from its own phase until
     the end; an unanswered sample is resent at the next turn."""
     http = requests.Session()
@@ -208,7 +208,7 @@ def device_loop(run: Run, make_payload, indexes: list[int], next_seq: dict[int, 
         run.max_lag = max(run.max_lag, time.monotonic() - due)
         sample = pending.pop(index, None)
         if sample is None:
-            sample = new_sample(make_payload, index, next_seq[index])
+            sample = new_sample(index, next_seq[index])
             next_seq[index] += 1
         if not post_sample(run, http, index, sample):
             pending[index] = sample
@@ -491,8 +491,6 @@ def main() -> int:
     args = parser.parse_args()
     args.restart_at = args.duration / 3 if args.restart_at is None else args.restart_at
     args.kill_at = 2 * args.duration / 3 if args.kill_at is None else args.kill_at
-    sys.path.insert(0, str(SHARED / "bench"))
-    from payload import make_payload  # the standard workload, from shared/bench
 
     load_before = load_average()
     with database_cluster() as cluster:
@@ -515,7 +513,7 @@ def main() -> int:
                 if not hasattr(sessions, "http"):
                     sessions.http = requests.Session()
                 next_seq[index] = 1
-                return post_sample(run, sessions.http, index, new_sample(make_payload, index, 0), record=False)
+                return post_sample(run, sessions.http, index, new_sample(index, 0), record=False)
 
             with ThreadPoolExecutor(max_workers=8) as pool:
                 if not all(pool.map(prime, range(len(devices)))):
@@ -526,12 +524,12 @@ def main() -> int:
             run.end = run.start + args.duration
             # Device 0 has a thread of its own: the killed worker's sample is one of its, held
             # back for a while, which must not delay the other devices.
-            threads = [threading.Thread(target=device_loop, args=(run, make_payload, [0], next_seq), daemon=True)]
+            threads = [threading.Thread(target=device_loop, args=(run, [0], next_seq), daemon=True)]
             share = max(1, args.client_threads)
             for t in range(share):
                 indexes = list(range(1 + t, len(devices), share))
                 if indexes:
-                    threads.append(threading.Thread(target=device_loop, args=(run, make_payload, indexes, next_seq),
+                    threads.append(threading.Thread(target=device_loop, args=(run, indexes, next_seq),
                                                     daemon=True))
             threads += [threading.Thread(target=reader_loop, args=(run, args.read_pause, r), daemon=True)
                         for r in range(args.readers)]

@@ -1,4 +1,4 @@
-"""Read benchmarks: W2 device detail, W3 dashboard, W4 device list (shared/bench/README.md)
+"""Read benchmarks: W2 device detail, W3 dashboard, W4 device list (bench/workload/README.md)
 after the standard 7-day back-fill of 200 devices; then the scale run: 1,000 devices × 30
 days of 5-minute samples in 10 organizations, every range of the device detail and the
 dashboard, the device list. History is bulk-loaded straight into the hypertables (the rows

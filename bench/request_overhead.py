@@ -3,7 +3,7 @@ check) cost a device POST: the same app with and without them, in one process, o
 database, alternating A/B rounds so that drift (caches, table growth) hits both alike.
 
 Metrics are kept in multiprocess mode (memory-mapped files) and log lines are written to a
-file, as under gunicorn. The device POST is the standard W1 payload (shared/bench).
+file, as under gunicorn. The device POST is the standard W1 payload (bench/workload).
 
     make bench-overhead       # or: .venv/bin/python bench/request_overhead.py --rounds 10
 """
@@ -25,7 +25,8 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-
 atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import SHARED, database  # noqa: E402
+from bench.common import database  # noqa: E402
+from bench.workload import make_payload  # noqa: E402
 
 OURS = ("monitoring.observability", "monitoring.browsable")
 
@@ -72,7 +73,7 @@ class HookTimer:
         return f"  {' + '.join(parts)} = {sum(per_call.values()):.1f} us per request (CPU, mean)"
 
 
-def timed_posts(client, devices, payloads, start_seq: int, count: int) -> list[tuple[float, float]]:
+def timed_posts(client, devices, start_seq: int, count: int) -> list[tuple[float, float]]:
     """(wall, CPU) seconds of each request; CPU is this thread's: the app's own work, not
     the database's, and less disturbed by other processes on the machine."""
     seconds = []
@@ -80,7 +81,7 @@ def timed_posts(client, devices, payloads, start_seq: int, count: int) -> list[t
         index = n % len(devices)
         device = devices[index]
         url = f"/api/v1/monitoring/device/{device['id']}/?key={device['key']}"
-        body = payloads(index, start_seq + n // len(devices))
+        body = make_payload(index, start_seq + n // len(devices))
         began, began_cpu = time.perf_counter(), time.thread_time()
         response = client.post(url, json=body)
         seconds.append((time.perf_counter() - began, time.thread_time() - began_cpu))
@@ -118,9 +119,6 @@ def main() -> int:
     parser.add_argument("--gets", type=int, default=5000, help="GET /healthz per variant per round")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(SHARED / "bench"))
-    from payload import make_payload  # the standard workload, from shared/bench
-
     from bench.ingest import create_devices
 
     with database() as database_url, tempfile.TemporaryFile("w") as log_file:
@@ -136,18 +134,18 @@ def main() -> int:
         seq = 0
         with redirect_stdout(log_file):  # the request log goes to a file, as in production
             for client in [*variants.values(), timed_client]:  # warm-up: connections, statements, caches
-                timed_posts(client, devices, make_payload, seq, 2 * len(devices))
+                timed_posts(client, devices, seq, 2 * len(devices))
                 seq += 2
                 timed_gets(client, 500)
             for round_number in range(args.rounds):
                 # ABBA order: neither variant always goes first.
                 order = ["plain", "observed"] if round_number % 2 == 0 else ["observed", "plain"]
                 for name in order:
-                    posts[name] += timed_posts(variants[name], devices, make_payload, seq, args.posts)
+                    posts[name] += timed_posts(variants[name], devices, seq, args.posts)
                     seq += -(-args.posts // len(devices))
                     gets[name] += timed_gets(variants[name], args.gets)
             timer.reset()
-            timed_posts(timed_client, devices, make_payload, seq, args.posts * args.rounds)
+            timed_posts(timed_client, devices, seq, args.posts * args.rounds)
             post_hooks = timer.report()
             timer.reset()
             timed_gets(timed_client, args.gets * args.rounds)

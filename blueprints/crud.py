@@ -27,7 +27,9 @@ class Resource:
     plural: str
     list_schema: type | None = None  # items of lists, when they show less than the detail
     access: dict[str, Callable] = field(default_factory=dict)  # action -> access decorator
-    body_location: str = "json"
+    # Files a multipart/form-data body may carry beside the schema's fields, {name: description};
+    # with none, the body is JSON only.
+    upload_files: dict[str, str] = field(default_factory=dict)
     extra_write_args: Callable[[], dict] = dict  # e.g. an uploaded file
 
 
@@ -46,7 +48,7 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
             return service.list_page(user=authenticated_user(), **args)
 
         @access("create")
-        @blp.arguments(r.schema, location=r.body_location)
+        @blp.body_arguments(r.schema, files=r.upload_files)
         @blp.response(201, r.schema)
         def post(self, data):
             return service.create(user=authenticated_user(), data=data, **r.extra_write_args())
@@ -58,13 +60,13 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
             return service.get(user=authenticated_user(), **{r.id_arg: object_id})
 
         @access("update")
-        @blp.arguments(r.schema, location=r.body_location)
+        @blp.body_arguments(r.schema, files=r.upload_files)
         @blp.response(200, r.schema)
         def put(self, data, object_id):
             return service.update(user=authenticated_user(), data=data, **{r.id_arg: object_id}, **r.extra_write_args())
 
         @access("update")
-        @blp.arguments(r.schema(partial=True), location=r.body_location)
+        @blp.body_arguments(r.schema(partial=True), files=r.upload_files)
         @blp.response(200, r.schema)
         def patch(self, data, object_id):
             return service.update(user=authenticated_user(), data=data, **{r.id_arg: object_id}, **r.extra_write_args())

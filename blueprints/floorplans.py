@@ -12,6 +12,6 @@ blp = Blueprint(
 register_crud(blp, Resource(
     service=floorplans, schema=FloorPlanSchema, filter_schema=FloorPlanFilterSchema,
     id_arg="floorplan_id", singular="floorplan", plural="floorplans",
-    body_location="json_or_form",
+    upload_files={"image": f"The floorplan image ({', '.join(sorted(floorplans.IMAGE_EXTENSIONS))})"},
     extra_write_args=lambda: {"image": floorplans.uploaded_image()},
 ))

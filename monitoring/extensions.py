@@ -64,6 +64,25 @@ class ArgumentsParser(FlaskParser):
 
 class Blueprint(_Blueprint):
     ARGUMENTS_PARSER = ArgumentsParser()
+    # webargs' "json_or_form" reads a JSON body, else the form fields. OpenAPI has no such
+    # parameter location: it is documented as a JSON request body (see body_arguments).
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **_Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "json_or_form": "application/json",
+    }
+
+    def body_arguments(self, schema, *, files: dict[str, str] | None = None):
+        """Parse the request body with ``schema``: a JSON body or, when ``files`` names upload
+        fields (``{name: description}``), also multipart/form-data with the schema's fields
+        beside those files (which the view reads from ``request.files``). The document
+        describes each content type the body may have."""
+        if not files:
+            return self.arguments(schema)
+        uploads = {name: {"type": "string", "format": "binary", "description": description}
+                   for name, description in files.items()}
+        multipart = {"allOf": [schema, {"type": "object", "properties": uploads}]}
+        parse = self.arguments(schema, location="json_or_form")
+        describe = self.doc(requestBody={"content": {"multipart/form-data": {"schema": multipart}}})
+        return lambda view: describe(parse(view))
 
 
 def flatten_validation_messages(messages: dict) -> dict:

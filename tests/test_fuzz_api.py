@@ -30,10 +30,6 @@ EXAMPLES_PER_OPERATION = 6
 NOT_FUZZED = [
     # HTML login form (application/x-www-form-urlencoded with a CSRF token): tests/blueprints/test_auth.py.
     ("POST", "/api/v1/auth/login/"),
-    # Floor plans are multipart uploads of an image: tests/blueprints/test_locations.py.
-    ("POST", "/api/v1/controller/floorplan/"),
-    ("PUT", "/api/v1/controller/floorplan/{object_id}/"),
-    ("PATCH", "/api/v1/controller/floorplan/{object_id}/"),
 ]
 
 

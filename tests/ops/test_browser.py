@@ -7,6 +7,7 @@ import tempfile
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as when
@@ -45,8 +46,34 @@ def browser(site):
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def _page_changed_underneath(error: WebDriverException) -> bool:
+    """An element read while its page was being replaced: a stale reference or, when the
+    document changes mid-call, chromedriver's "Node with given id does not belong to the
+    document"."""
+    return (isinstance(error, StaleElementReferenceException)
+            or "does not belong to the document" in (error.msg or ""))
+
+
 def wait(driver, condition, timeout: float = 10):
-    return WebDriverWait(driver, timeout).until(condition)
+    """Wait until ``condition`` holds; a read that the page changed underneath counts as
+    "not yet" and is tried again, any other error fails."""
+    def check(driver):
+        try:
+            return condition(driver)
+        except WebDriverException as error:
+            if _page_changed_underneath(error):
+                return False
+            raise
+
+    return WebDriverWait(driver, timeout).until(check)
+
+
+def click_to_leave(driver, element) -> None:
+    """Click ``element``, which navigates, and wait until the page it was on is gone: what
+    is read next comes from the new page, never from the one being left."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait(driver, when.staleness_of(page))
 
 
 def title(driver) -> str:
@@ -64,11 +91,11 @@ def test_log_in_browse_filter_and_log_out(browser, site, make):
     browser.get(f"{server.base}/api/v1/controller/device/")
     assert title(browser) == "401 Unauthorized"
     assert "Authentication credentials were not provided." in browser.find_element(By.ID, "detail").text
-    browser.find_element(By.ID, "login-link").click()
+    click_to_leave(browser, browser.find_element(By.ID, "login-link"))
 
     wait(browser, when.presence_of_element_located((By.ID, "username"))).send_keys("admin")
     browser.find_element(By.ID, "password").send_keys("admin-pass-1")
-    browser.find_element(By.ID, "login").click()
+    click_to_leave(browser, browser.find_element(By.ID, "login"))
     # Back where the login started, now as admin.
     wait(browser, when.text_to_be_present_in_element((By.TAG_NAME, "h1"), "List devices"))
     assert browser.current_url == f"{server.base}/api/v1/controller/device/"
@@ -78,17 +105,17 @@ def test_log_in_browse_filter_and_log_out(browser, site, make):
     assert '"count": 13' in browser.find_element(By.ID, "response").text
 
     # Pagination: the second page, and back.
-    browser.find_element(By.ID, "next-page").click()
+    click_to_leave(browser, browser.find_element(By.ID, "next-page"))
     wait(browser, when.presence_of_element_located((By.ID, "previous-page")))
     assert "page=2" in browser.current_url
     assert browser.find_elements(By.ID, "next-page") == []
-    browser.find_element(By.ID, "previous-page").click()
+    click_to_leave(browser, browser.find_element(By.ID, "previous-page"))
     wait(browser, when.presence_of_element_located((By.ID, "next-page")))
 
     # A device's id leads to its detail page.
     first_link = browser.find_element(By.CSS_SELECTOR, "#response a[href^='/api/v1/controller/device/']")
     device_url = first_link.get_attribute("href")
-    first_link.click()
+    click_to_leave(browser, first_link)
     wait(browser, when.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Read a device"))
     assert browser.current_url == device_url
     detail = browser.find_element(By.ID, "response").text
@@ -99,14 +126,14 @@ def test_log_in_browse_filter_and_log_out(browser, site, make):
     browser.back()
     search = wait(browser, when.presence_of_element_located((By.ID, "param-search")))
     search.send_keys("core")
-    browser.find_element(By.ID, "apply-filters").click()
+    click_to_leave(browser, browser.find_element(By.ID, "apply-filters"))
     wait(browser, when.text_to_be_present_in_element((By.ID, "count"), "1 result"))
     assert browser.current_url == f"{server.base}/api/v1/controller/device/?search=core"
     assert browser.find_element(By.ID, "param-search").get_attribute("value") == "core"
     assert f'"id": "{router.id}"' in browser.find_element(By.ID, "response").text
 
     # Log out: the session is over.
-    browser.find_element(By.ID, "logout").click()
+    click_to_leave(browser, browser.find_element(By.ID, "logout"))
     wait(browser, when.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Log in"))
     browser.get(f"{server.base}/api/v1/controller/device/")
     assert title(browser) == "401 Unauthorized"

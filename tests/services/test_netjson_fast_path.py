@@ -4,16 +4,13 @@ verdict."""
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.workload import make_payload
 from monitoring import netjson
 from tests.services.test_netjson import FULL_EXAMPLE
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "shared" / "bench"))
 
 json_leaf = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**40), max_value=2**40),
@@ -34,15 +31,8 @@ def _paths(value, prefix=()):
             yield from _paths(child, (*prefix, index))
 
 
-def _bench_document() -> dict:
-    try:
-        from payload import make_payload
-    except ImportError:  # the shared workload is beside the checkout; the spec example suffices
-        return copy.deepcopy(FULL_EXAMPLE)
-    return make_payload(3, 7)
-
-
-BASES = [FULL_EXAMPLE, _bench_document()]
+# The spec's full example and the benchmark workload's sample.
+BASES = [FULL_EXAMPLE, make_payload(3, 7)]
 
 
 @st.composite
