@@ -46,7 +46,7 @@ class Target:
     params: dict
     device: SampleDevice
     status: str
-    address: str | None  # the management IP (or the last IP, if allowed)
+    address: str | None  # what the ping check pings (``ping_address``)
 
 
 @dataclass
@@ -70,10 +70,12 @@ class RunSummary:
     notifications: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     errors: int = 0
+    skipped: int = 0  # ping checks of devices without an address to ping
 
     def __str__(self) -> str:
         statuses = ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items())) or "none"
-        return (f"{self.checks} checks, {self.points} points, {self.changes} health changes, "
+        return (f"{self.checks} checks ({self.skipped} not pinged: no address), {self.points} points, "
+                f"{self.changes} health changes, "
                 f"{self.notifications} notifications, status changes: {statuses}, {self.errors} errors")
 
 
@@ -94,19 +96,24 @@ def load_targets(*, check_types: tuple[str, ...] | None = None,
         statement = statement.where(Check.check_type.in_(check_types))
     if device_ids is not None:
         statement = statement.where(Device.id.in_(device_ids))
-    management_only = current_app.config["MANAGEMENT_IP_ONLY"]
     targets = []
     for check_type, params, device_id, name, organization_id, management_ip, last_ip, status in (
         db.session.execute(statement)
     ):
         device = SampleDevice(device_id, name, "", False, organization_id, None, None)
-        address = management_ip or (None if management_only else last_ip)
-        targets.append(Target(check_type, params or {}, device, status, address))
+        targets.append(Target(check_type, params or {}, device, status, ping_address(management_ip, last_ip)))
     db.session.commit()  # nothing to keep locked while measuring
     return targets
 
 
 # --- measuring ------------------------------------------------------------------------
+
+def ping_address(management_ip: str | None, last_ip: str | None) -> str | None:
+    """The address the ping check pings: the management IP, or, when ``MANAGEMENT_IP_ONLY``
+    is off, the last IP the device sent from; None when there is none (nothing is pinged)."""
+    address = management_ip or (None if current_app.config["MANAGEMENT_IP_ONLY"] else last_ip)
+    return fping.normalise(address) if address else None
+
 
 def ping_params(params: dict) -> dict:
     """The check's parameters over the configured defaults over the reference's."""
@@ -115,18 +122,17 @@ def ping_params(params: dict) -> dict:
 
 def measure_ping(targets: list[Target], summary: RunSummary) -> list[Result]:
     """One fping process per batch of addresses with the same parameters; the batches run
-    side by side. A device without address is unreachable unless its status is still
-    ``unknown`` (then nothing is known and nothing is written)."""
+    side by side. A device without an address is not pinged at all: no point, its health
+    untouched. (The reference stores it as unreachable, which makes every device behind NAT
+    a problem; ``data_collected`` is what notices such a device going silent.)"""
     config = current_app.config
     results: list[Result] = []
     by_params: dict[tuple, dict[str, list[Target]]] = defaultdict(lambda: defaultdict(list))
     for target in targets:
-        address = fping.normalise(target.address) if target.address else None
-        if address is None:
-            if target.status != "unknown":
-                results.append(_ping_result(target.device, fping.PingResult(0, 100.0), utcnow()))
+        if target.address is None:
+            summary.skipped += 1
             continue
-        by_params[tuple(sorted(ping_params(target.params).items()))][address].append(target)
+        by_params[tuple(sorted(ping_params(target.params).items()))][target.address].append(target)
 
     batches = []
     for params, by_address in by_params.items():

@@ -1,5 +1,6 @@
-"""A device's active checks: the API's list, create, read, change and delete, and the
-checks every device gets automatically (spec metrics.md §5.6).
+"""A device's active checks: the API's list, create, read, change and delete (each check
+shown with its latest result, ``check_results``), and the checks every device gets
+automatically (spec metrics.md §5.6).
 
 Disabling or deleting a critical check (ping, data collected) makes the device's status
 ``unknown`` with its metrics reset: what the check said no longer holds (§5.5).
@@ -19,7 +20,8 @@ from monitoring.extensions import db
 from monitoring.models import Check, Device, DeviceMonitoring, User
 from monitoring.pagination import paginate
 from monitoring.registry import CHECK_TYPES, CRITICAL_CHECK_TYPES
-from monitoring.services import status_changes
+from monitoring.services import check_results, status_changes
+from monitoring.services.check_results import CheckView
 from monitoring.services.common import commit, get_managed
 
 LABEL = "Check"
@@ -30,18 +32,29 @@ def _device(user: User, device_id: uuid.UUID) -> Device:
     return get_managed(Device, device_id, user=user, label="Device")
 
 
+def _view(check: Check) -> CheckView:
+    [view] = check_results.views([check], db.session.get(Device, check.device_id))
+    return view
+
+
 def list_page(*, user: User, device_id: uuid.UUID, page=None, page_size=None) -> dict:
-    _device(user, device_id)
+    device = _device(user, device_id)
     statement = select(Check).where(Check.device_id == device_id).order_by(Check.name, Check.id)
-    return paginate(statement, page=page, page_size=page_size)
+    listing = paginate(statement, page=page, page_size=page_size)
+    listing["results"] = check_results.views(listing["results"], device)
+    return listing
 
 
-def get(*, user: User, device_id: uuid.UUID, check_id: uuid.UUID) -> Check:
+def _get(user: User, device_id: uuid.UUID, check_id: uuid.UUID) -> Check:
     _device(user, device_id)
     check = db.session.get(Check, check_id)
     if check is None or check.device_id != device_id:
         errors.not_found(LABEL)
     return check
+
+
+def get(*, user: User, device_id: uuid.UUID, check_id: uuid.UUID) -> CheckView:
+    return _view(_get(user, device_id, check_id))
 
 
 def params_error(check_type: str, params) -> str | None:
@@ -79,7 +92,7 @@ def _check_unique(device_id: uuid.UUID, *, name: str | None = None, check_type: 
         errors.invalid(problems)
 
 
-def create(*, user: User, device_id: uuid.UUID, data: dict) -> Check:
+def create(*, user: User, device_id: uuid.UUID, data: dict) -> CheckView:
     _device(user, device_id)
     check_type = data["check_type"]
     params = data.get("params") or {}
@@ -90,11 +103,11 @@ def create(*, user: User, device_id: uuid.UUID, data: dict) -> Check:
                   params=params)
     db.session.add(check)
     commit(DUPLICATE_NAME)
-    return check
+    return _view(check)
 
 
-def update(*, user: User, device_id: uuid.UUID, check_id: uuid.UUID, data: dict) -> Check:
-    check = get(user=user, device_id=device_id, check_id=check_id)
+def update(*, user: User, device_id: uuid.UUID, check_id: uuid.UUID, data: dict) -> CheckView:
+    check = _get(user, device_id, check_id)
     if "check_type" in data and data["check_type"] != check.check_type:
         errors.invalid({"check_type": ["The type of a check cannot be changed: create another check."]})
     if "params" in data:
@@ -111,11 +124,11 @@ def update(*, user: User, device_id: uuid.UUID, check_id: uuid.UUID, data: dict)
     if disabled and check.check_type in CRITICAL_CHECK_TYPES:
         status_changes.set_status(db.session, device_ids=[device_id], status="unknown")
     commit(DUPLICATE_NAME)
-    return check
+    return _view(check)
 
 
 def delete(*, user: User, device_id: uuid.UUID, check_id: uuid.UUID) -> None:
-    check = get(user=user, device_id=device_id, check_id=check_id)
+    check = _get(user, device_id, check_id)
     critical = check.check_type in CRITICAL_CHECK_TYPES
     db.session.delete(check)
     if critical:

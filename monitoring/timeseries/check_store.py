@@ -6,6 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from monitoring.timeseries.chart_tables import ping_points
 from monitoring.timeseries.check_tables import data_collected_points, wifi_client_count_points
 
@@ -58,6 +61,15 @@ def wifi_client_counts(cursor, device_ids: list[uuid.UUID], *, now: datetime, ma
          "min_since": now - min_window, "now": now},
     )
     return {_uuid(device_id): (most, least) for device_id, most, least in cursor.fetchall()}
+
+
+def latest_point(session: Session, table: str, device_id: uuid.UUID) -> dict | None:
+    """The device's newest point in one of the checks' tables (all its columns), or None."""
+    points = POINT_TABLES[table]
+    row = session.execute(
+        select(points).where(points.c.device_id == device_id).order_by(points.c.time.desc()).limit(1)
+    ).mappings().first()
+    return dict(row) if row is not None else None
 
 
 def _uuid(value) -> uuid.UUID:

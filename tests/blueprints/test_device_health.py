@@ -6,8 +6,10 @@ from sqlalchemy import select
 
 from monitoring.extensions import db
 from monitoring.models import AlertSettings, Check, Metric
+from schemas.common import UTCDateTime
 from tests.blueprints.management_support import NOT_AUTHENTICATED, NOT_MANAGER
-from tests.blueprints.test_device_data import RESOURCES, interface, post, sample
+from tests.blueprints.test_device_data import RESOURCES, client_entry, interface, post, sample, wireless
+from tests.check_support import add_check, points, run_checks, set_status
 
 
 @pytest.fixture
@@ -126,7 +128,9 @@ def test_create_list_read_change_delete(client, device, manager_headers):
     assert response.status_code == 201
     created = response.get_json()
     assert created == {"id": created["id"], "name": "Ping", "check_type": "ping", "is_active": True,
-                       "params": {"count": 3, "timeout": 500}}
+                       "params": {"count": 3, "timeout": 500}, "result": {
+                           "status": "skipped", "reason": "The device has no management IP: it is not pinged.",
+                           "time": None, "values": None}}
     client.post(checks_url(device), headers=manager_headers, json={"check_type": "wifi_clients", "name": "Clients"})
     listing = client.get(checks_url(device), headers=manager_headers).get_json()
     assert listing["count"] == 2 and [c["name"] for c in listing["results"]] == ["Clients", "Ping"]
@@ -188,3 +192,131 @@ def test_checks_tenancy(client, make, org, device, manager_headers):
         assert response.status_code == 404, (method, url)
         assert response.get_json() == {"detail": "No Device matches the given query."}
     assert client.get(checks_url(device, ping["id"]), headers=manager_headers).status_code == 200
+
+
+# --- check results ----------------------------------------------------------------------
+
+NOT_RUN = {"status": "pending", "reason": "The check has not run yet.", "time": None, "values": None}
+
+
+def results(client, device, headers) -> dict:
+    listing = client.get(checks_url(device), headers=headers).get_json()
+    return {item["check_type"]: item["result"] for item in listing["results"]}
+
+
+def iso(moment) -> str:
+    return UTCDateTime()._serialize(moment, None, None)
+
+
+def test_results_show_when_each_check_last_measured_and_what(client, make, org, manager_headers):
+    device = make.device(org, management_ip="127.0.0.1")
+    wifi = sample(wireless("wlan0", [client_entry("aa:00:00:00:00:09")]), resources=RESOURCES)
+    assert post(client, device, wifi).status_code == 200
+    for check_type in ("ping", "data_collected", "wifi_clients"):
+        add_check(device, check_type)
+    assert results(client, device, manager_headers) == {
+        "ping": NOT_RUN, "data_collected": NOT_RUN, "wifi_clients": NOT_RUN}
+
+    run_checks()
+
+    [ping] = points("ping_points", device)
+    [collected] = points("data_collected_points", device)
+    [clients] = points("wifi_client_count_points", device)
+    assert ping["reachable"] == 1
+    assert results(client, device, manager_headers) == {
+        "ping": {"status": "measured", "reason": None, "time": iso(ping["time"]), "values": {
+            "reachable": 1, "loss": 0.0, "rtt_min": ping["rtt_min"], "rtt_max": ping["rtt_max"],
+            "rtt_avg": ping["rtt_avg"]}},
+        "data_collected": {"status": "measured", "reason": None, "time": iso(collected["time"]),
+                           "values": {"data_collected": 1}},
+        "wifi_clients": {"status": "measured", "reason": None, "time": iso(clients["time"]),
+                         "values": {"clients_max": 1, "clients_min": 1}},
+    }
+    ping_id = db.session.scalar(select(Check.id).where(Check.device_id == device.id, Check.check_type == "ping"))
+    detail = client.get(checks_url(device, ping_id), headers=manager_headers).get_json()
+    assert detail["result"]["values"]["reachable"] == 1
+
+
+def test_a_ping_check_without_address_says_why_and_keeps_its_last_measurement(client, make, org, manager_headers):
+    device = make.device(org, management_ip="127.0.0.1")
+    add_check(device, "ping")
+    add_check(device, "data_collected")
+    run_checks()
+    [ping] = points("ping_points", device)
+    device.management_ip = None
+    device.last_ip = "127.0.0.1"  # not pinged: MANAGEMENT_IP_ONLY is on by default
+    db.session.commit()
+
+    run_checks()
+
+    assert points("ping_points", device) == [ping]
+    shown = results(client, device, manager_headers)
+    assert shown["ping"] == {"status": "skipped", "reason": "The device has no management IP: it is not pinged.",
+                             "time": iso(ping["time"]), "values": {
+                                 "reachable": 1, "loss": 0.0, "rtt_min": ping["rtt_min"],
+                                 "rtt_max": ping["rtt_max"], "rtt_avg": ping["rtt_avg"]}}
+    assert shown["data_collected"]["status"] == "measured"  # silence is still noticed
+
+
+def test_without_management_ip_only_a_device_with_neither_address_is_skipped(client, app, make, org,
+                                                                             manager_headers, monkeypatch):
+    monkeypatch.setitem(app.config, "MANAGEMENT_IP_ONLY", False)
+    device = make.device(org)
+    add_check(device, "ping")
+    assert results(client, device, manager_headers)["ping"] == {
+        "status": "skipped", "reason": "The device has neither a management IP nor a last IP: it is not pinged.",
+        "time": None, "values": None}
+    device.last_ip = "127.0.0.1"
+    db.session.commit()
+    assert results(client, device, manager_headers)["ping"] == NOT_RUN
+
+
+def test_results_of_checks_that_do_not_run(client, make, org, manager_headers, admin_headers):
+    disabled_check = make.device(org, management_ip="127.0.0.1")
+    add_check(disabled_check, "ping", is_active=False)
+    deactivated = make.device(org, management_ip="127.0.0.1", is_deactivated=True)
+    add_check(deactivated, "ping")
+    unknown = make.device(org)
+    add_check(unknown, "wifi_clients")
+    critical = make.device(org)
+    add_check(critical, "wifi_clients")
+    set_status(critical, "critical")
+    disabled_org = make.org(is_active=False)
+    elsewhere = make.device(disabled_org, management_ip="127.0.0.1")
+    add_check(elsewhere, "data_collected")
+
+    def reason(device, check_type, headers=manager_headers):
+        result = results(client, device, headers)[check_type]
+        assert result["status"] == "skipped"
+        return result["reason"]
+
+    assert reason(disabled_check, "ping") == "The check is disabled."
+    assert reason(deactivated, "ping") == "The device is deactivated: its checks do not run."
+    assert reason(unknown, "wifi_clients") == "WiFi clients are not counted while the device's status is unknown."
+    assert reason(critical, "wifi_clients") == "WiFi clients are not counted while the device's status is critical."
+    assert reason(elsewhere, "data_collected", admin_headers) == (
+        "The device's organization is disabled: its checks do not run.")
+    run_checks()  # and indeed none of them ran
+    for device in (disabled_check, deactivated):
+        assert points("ping_points", device) == []
+    assert points("wifi_client_count_points", unknown) == points("wifi_client_count_points", critical) == []
+    assert points("data_collected_points", elsewhere) == []
+
+
+def test_snoozed_wifi_clients_checks_say_so(client, app, make, org, manager_headers, monkeypatch):
+    monkeypatch.setitem(app.config, "WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE", [["00:00", "23:59"]])
+    device = make.device(org)
+    add_check(device, "wifi_clients")
+    set_status(device, "ok")
+    assert results(client, device, manager_headers)["wifi_clients"] == {
+        "status": "skipped", "reason": "The WiFi clients checks are snoozed at this time.", "time": None,
+        "values": None}
+
+
+def test_the_result_is_documented_read_only(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    check = spec["components"]["schemas"]["Check"]["properties"]["result"]
+    assert check["readOnly"] is True
+    result = spec["components"]["schemas"]["CheckResult"]["properties"]
+    assert result["status"]["enum"] == ["measured", "skipped", "pending"]
+    assert set(result) == {"status", "reason", "time", "values"}

@@ -77,34 +77,96 @@ def test_ping_results_of_many_devices_from_one_fping_run(make, org, probe_networ
     loopback = make.device(org, management_ip="127.0.0.1")
     answering = make.device(org, management_ip=probe_network.reachable)
     silent = make.device(org, management_ip=probe_network.unreachable)
-    never_seen = make.device(org)  # no address, status unknown: nothing to say
-    lost = make.device(org)  # no address, but known before: unreachable
-    set_status(lost, "ok")
-    for device in (loopback, answering, silent, never_seen, lost):
+    for device in (loopback, answering, silent):
         add_check(device, "ping")
 
     summary = run_checks()
 
     assert len(fping_runs) == 1 and sorted(fping_runs[0][-3:]) == sorted(
         ["127.0.0.1", probe_network.reachable, probe_network.unreachable])
-    assert summary.checks == 5 and summary.points == 4
+    assert summary.checks == 3 and summary.points == 3
     for device in (loopback, answering):
         [point] = points("ping_points", device)
         assert point["reachable"] == 1 and point["loss"] == 0
         assert 0 < point["rtt_min"] <= point["rtt_avg"] <= point["rtt_max"]
         assert flags(device, "ping") == (True, True)
         assert status_of(device) == "ok"
-    for device in (silent, lost):
-        [point] = points("ping_points", device)
-        assert (point["reachable"], point["loss"], point["rtt_min"], point["rtt_avg"]) == (0, 100, None, None)
-        assert flags(device, "ping") == (False, True)  # unhealthy at once, tolerant for 30 minutes
-        assert status_of(device) == "problem"  # data collected is not known to fail
-    assert points("ping_points", never_seen) == [] and metric(never_seen, "ping") is None
+    [point] = points("ping_points", silent)
+    assert (point["reachable"], point["loss"], point["rtt_min"], point["rtt_avg"]) == (0, 100, None, None)
+    assert flags(silent, "ping") == (False, True)  # unhealthy at once, tolerant for 30 minutes
+    assert status_of(silent) == "problem"  # data collected is not known to fail
     ping = metric(loopback, "ping")
     assert ping.name == "Ping" and ping.alert_settings is not None
     charts = db.session.scalars(select(Chart.configuration).where(Chart.metric_id == ping.id)).all()
     assert sorted(charts) == ["packet_loss", "rtt", "uptime"]
     assert notifications() == []
+
+
+@pytest.mark.parametrize("status", ["unknown", "ok", "problem", "critical"])
+def test_a_device_without_management_ip_is_not_pinged(make, org, fping_runs, status):
+    make.user(superuser=True)
+    device = make.device(org, last_ip="127.0.0.1")  # the last IP is not pinged by default
+    add_check(device, "ping")
+    set_status(device, status)
+
+    summary = run_checks()
+
+    assert fping_runs == []
+    assert (summary.checks, summary.skipped, summary.points, summary.changes) == (1, 1, 0, 0)
+    assert points("ping_points", device) == [] and metric(device, "ping") is None
+    assert status_of(device) == status
+    assert notifications() == []
+
+
+def test_a_device_that_loses_its_address_keeps_its_last_ping_verdict(make, org):
+    device = make.device(org, management_ip="127.0.0.1")
+    add_check(device, "ping")
+    run_checks()
+    assert flags(device, "ping") == (True, True) and status_of(device) == "ok"
+    device.management_ip = None
+    db.session.commit()
+    set_tolerance(device, "ping", 0)
+
+    assert run_checks().skipped == 1
+    assert len(points("ping_points", device)) == 1
+    assert flags(device, "ping") == (True, True) and status_of(device) == "ok"
+
+
+def test_without_management_ip_only_the_last_ip_is_pinged(make, org, data_app, monkeypatch, fping_runs):
+    monkeypatch.setitem(data_app.config, "MANAGEMENT_IP_ONLY", False)
+    by_last_ip = make.device(org, last_ip="127.0.0.1")
+    no_address = make.device(org)
+    for device in (by_last_ip, no_address):
+        add_check(device, "ping")
+        set_status(device, "ok")
+
+    summary = run_checks()
+
+    assert [run[-1] for run in fping_runs] == ["127.0.0.1"]
+    assert (summary.checks, summary.skipped, summary.points) == (2, 1, 1)
+    assert [p["reachable"] for p in points("ping_points", by_last_ip)] == [1]
+    assert points("ping_points", no_address) == [] and status_of(no_address) == "ok"
+
+
+def test_a_silent_device_without_address_is_noticed_by_data_collected(make, org):
+    """Devices behind NAT have no address to ping: missing data is what tells they are gone."""
+    make.user(superuser=True)
+    device = make.device(org)
+    add_check(device, "ping")
+    add_check(device, "data_collected")
+    received(device, minutes_ago=1)
+    run_checks()
+    assert flags(device, "data_collected") == (True, True) and status_of(device) == "ok"
+
+    received(device, minutes_ago=61)  # it stopped sending an hour ago
+    set_tolerance(device, "data_collected", 0)
+    summary = run_checks()
+
+    assert (summary.skipped, summary.points) == (1, 1)
+    assert flags(device, "data_collected") == (False, False)
+    assert status_of(device) == "problem"  # ping cannot say it is down: not critical
+    assert [n.type for n in notifications(device)] == ["data_collected_problem"]
+    assert points("ping_points", device) == [] and metric(device, "ping") is None
 
 
 def test_deactivated_devices_and_disabled_organizations_are_not_checked(make, org):
