@@ -10,13 +10,14 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     app.config.from_object(config_object)
 
     from monitoring import browsable, cli, converters, extensions, security_schemes
-    from monitoring.extensions import api, csrf, db, migrate
+    from monitoring.extensions import api, csrf, db, migrate, remove_session
     from monitoring.observability import app_setup
 
     app_setup.init_logging(app)  # first: whatever starts next may log
 
     converters.register(app)
     db.init_app(app)
+    app.teardown_appcontext(remove_session)  # runs before Flask-SQLAlchemy's (reverse order)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
     api.init_app(app)

@@ -56,6 +56,19 @@ def rollback_session() -> None:
         pass
 
 
+def remove_session(exception: BaseException | None = None) -> None:
+    """End the request's session (a teardown, before Flask-SQLAlchemy's own). When the
+    database went away after the session was used, closing it fails to roll back on the dead
+    connection; the answer is made already, SQLAlchemy has discarded that connection, and
+    nothing is left to undo: that must not turn the answer into a 500."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError:
+        db.session.registry.clear()
+
+
 class ArgumentsParser(FlaskParser):
     """webargs parser answering 400 for invalid input, as the reference API does."""
 

@@ -114,3 +114,22 @@ def test_503_when_the_request_session_connection_died_unnoticed(make):
         assert response.get_json() == {"detail": "The database is unavailable; try again shortly."}
         # The session is usable again once the database is.
         assert db.session.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_request_ends_cleanly_when_its_session_connection_died(make):
+    """The database restarts after a request used its session (a read, still in its
+    transaction): the answer is made, then removing the session at the end of the request
+    fails to roll back on the dead connection. That must not turn the answer into a 500."""
+    from sqlalchemy import text
+
+    from monitoring import create_app
+    from monitoring.extensions import db
+
+    app = create_app("config.TestConfig")
+    with app.test_request_context("/api/v1/monitoring/device/"):
+        backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        # leaving the block ends the request: the session is removed, its rollback fails
+    with app.test_request_context("/api/v1/monitoring/device/"):
+        assert db.session.execute(text("SELECT 1")).scalar_one() == 1  # usable again
