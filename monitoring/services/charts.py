@@ -27,7 +27,7 @@ from monitoring.timeseries.chart_queries import (
     SeriesRequest,
     Window,
     read_many,
-    read_watermark,
+    read_rollup_state,
     series_query,
 )
 
@@ -112,18 +112,25 @@ def _series_requests(charts: list[tuple[ChartRequest, ChartConfig]]) -> dict[tup
     return merged
 
 
+def _rollup_state(requests: list[ChartRequest]):
+    """The rollups' state for these charts: the marks of their one device, if they all read
+    one device's points; every mark otherwise."""
+    devices = {request.filters.device_id for request in requests}
+    return read_rollup_state(db.session, device_id=devices.pop() if len(devices) == 1 else None)
+
+
 def chart_statements(requests: list[ChartRequest], *, window: Window) -> list[tuple[str, str, dict]]:
     """The statements (charts served, SQL, parameters) ``build_charts`` runs for these
     charts: for EXPLAIN in benchmarks."""
     charts = [(request, CHARTS[request.configuration]) for request in dict.fromkeys(requests)
               if request.configuration in CHARTS]
-    watermark = read_watermark(db.session)
+    state = _rollup_state([request for request, _ in charts])
     statements = []
     for key, series in _series_requests(charts).items():
         served = " ".join(request.configuration for request, config in charts if _series_key(request, config) == key)
         statements.append((served, *series_query(measurement=series.measurement, kind=series.kind,
                                                  fields=series.fields, filters=series.filters, window=window,
-                                                 watermark=watermark)))
+                                                 state=state)))
     return statements
 
 
@@ -170,8 +177,8 @@ def build_charts(requests: list[ChartRequest], *, window: Window) -> ChartSet:
             continue
         drawable.append((request, config, tags, title))
     merged = _series_requests([(request, config) for request, config, *_ in drawable])
-    read = dict(zip(merged, read_many(db.session, list(merged.values()), window=window,
-                                      watermark=read_watermark(db.session)), strict=True))
+    state = _rollup_state([request for request, *_ in drawable])
+    read = dict(zip(merged, read_many(db.session, list(merged.values()), window=window, state=state), strict=True))
     result = ChartSet()
     drawn: list[tuple[str, dict]] = []
     for request, config, tags, title in drawable:

@@ -234,6 +234,8 @@ def record(connection, results: list[Result], summary: RunSummary) -> None:
                 summary.points += len(rows)
             batch = CheckBatch(cursor)
             for device_id in live:
+                for at in {result.at for result in by_device[device_id]}:
+                    batch.points_at(device_id, at)
                 _judge(cursor, connection, batch, by_device[device_id], summary)
             batch.execute()
             connection.commit()

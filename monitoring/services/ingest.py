@@ -180,9 +180,7 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
         if not health.is_historical(sample_time, now=now):
             _judge_health(cursor, batch, device=device, state=state, alert_values=points.alert_values,
                           at=sample_time, now=now)
-        lookback = timedelta(minutes=current_app.config["ROLLUP_REFRESH_LOOKBACK_MINUTES"])
-        if sample_time < now - lookback:
-            batch.rollup_backlog(sample_time)  # older than what the next refresh re-reads
+        batch.points_at(device.id, sample_time)  # a late sample's hour is read raw until refreshed
         if state.status == "critical" and current_app.config["DEVICE_RECOVERY_DETECTION"]:
             batch.recovery_request(device.id, now)  # the worker runs its critical checks within seconds
         batch.execute()

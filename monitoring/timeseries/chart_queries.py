@@ -9,14 +9,14 @@ joined to the aggregates, so empty buckets come back as rows without data.
 
 Statements return *partial* aggregates (exact sums and counts, per-value counts, distinct
 sets as bitmaps), never final values: raw points and rollups produce the same partials, so
-a window can be read partly from rollups (whole periods up to the watermark) and
-partly from raw points (the edges and the un-refreshed tail), merged per bucket, and give
-exactly what raw points alone give. Finishing the values (means, scaling, rounding) is the
-caller's business.
+a window can be read partly from rollups (whole periods up to the watermark, except the
+hours marked stale by late points) and partly from raw points (the edges, the stale hours
+and the un-refreshed tail), merged per bucket, and give exactly what raw points alone give,
+at every moment. Finishing the values (means, scaling, rounding) is the caller's business.
 
 The SQL text depends only on the *shape* of a query (measurement, kind, fields, which
-filters, whether rollups and a raw head are read) and is built once per shape; every value
-of a request travels as a bind parameter. Table and column names come from our own table
+filters, how many rollup segments and raw gaps are read) and is built once per shape; every
+value of a request travels as a bind parameter. Table and column names come from our own table
 definitions.
 """
 from __future__ import annotations
@@ -41,6 +41,9 @@ from monitoring.timeseries.sources import DISTINCT, MEASUREMENTS, MODE, NUMERIC,
 register_uuid()  # uuid.UUID values (and lists of them) travel as native uuid parameters
 
 ROLLUP_GRAIN = timedelta(hours=1)  # what the refresh recomputes at least, and the backlog lists
+# Stale stretches read raw in one statement, at most: beyond, the closest are merged (a few
+# more raw points, a bounded statement).
+MAX_STALE_RANGES = 8
 # InfluxDB aligns GROUP BY time() buckets on the epoch (in the query's zone); so do we.
 BUCKET_ORIGIN = datetime(1970, 1, 1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -112,6 +115,54 @@ def cover(start: datetime, stop: datetime, grains: tuple[timedelta, ...]) -> lis
     return []
 
 
+def stale_ranges(marked: tuple[datetime, ...], lower: datetime, upper: datetime) -> list[tuple[datetime, datetime]]:
+    """The marked hours (sorted) within [lower, upper), merged into ranges, at most
+    ``MAX_STALE_RANGES`` of them."""
+    ranges: list[tuple[datetime, datetime]] = []
+    for hour in marked:
+        first, last = max(hour, lower), min(hour + ROLLUP_GRAIN, upper)
+        if first >= last:
+            continue
+        if ranges and first <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], last))
+        else:
+            ranges.append((first, last))
+    while len(ranges) > MAX_STALE_RANGES:
+        index = min(range(len(ranges) - 1), key=lambda i: ranges[i + 1][0] - ranges[i][1])
+        ranges[index:index + 2] = [(ranges[index][0], ranges[index + 1][1])]
+    return ranges
+
+
+def cover_clean(start: datetime, stop: datetime, grains: tuple[timedelta, ...],
+                stale: list[tuple[datetime, datetime]]) -> list[Segment]:
+    """Whole periods tiling what [start, stop) has outside the stale ranges (sorted, within
+    it): no period that overlaps a stale hour is read from rollups."""
+    segments, lower = [], start
+    for first, last in [*stale, (stop, stop)]:
+        segments += cover(lower, first, grains)
+        lower = last
+    return segments
+
+
+def gaps(start: datetime, stop: datetime, segments: list[Segment]) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, stop) that no segment covers: read raw."""
+    found, lower = [], start
+    for _, first, last in [*segments, (None, stop, stop)]:
+        if lower < first:
+            found.append((lower, first))
+        lower = last
+    return found
+
+
+@dataclass(frozen=True)
+class RollupState:
+    """What planning a read needs to know of the rollups: where they end (None: no refresh
+    yet), and the hours marked stale by late points (read raw until refreshed)."""
+
+    watermark: datetime | None
+    marked: tuple[datetime, ...] = ()
+
+
 # (column, SQL type of a list value or None for one value, parameter name)
 FILTERS = (
     ("device_id", None, "device_id"),
@@ -180,7 +231,7 @@ class Shape:
     filters: tuple[str, ...]  # parameter names of SeriesFilter in force
     rollup: str | None  # the rollup table read for whole periods, if any
     segments: int  # how many grain segments of it
-    head: bool  # raw points before the first whole period
+    gaps: int  # how many raw ranges before the last segment's end (edges, stale hours)
 
 
 def _bucket(column: str) -> str:
@@ -206,12 +257,14 @@ ROLLUP_END = ("GREATEST(:rollup_from, LEAST(:rollup_to, COALESCE("
 
 
 def _raw_ranges(shape: Shape) -> list[str]:
-    """Conditions on ``time`` of each raw part. The tail also gets the watermark the caller
-    read beforehand (never later than the statement's own): a constant the planner can
-    exclude chunks with."""
+    """Conditions on ``time`` of each raw part: the gaps between segments (each up to where
+    the rollups end: after it, the tail reads them), then the tail. The tail also gets the
+    watermark the caller read beforehand (never later than the statement's own): a constant
+    the planner can exclude chunks with."""
     if shape.rollup is None:
         return ["time >= :start AND time < :stop"]
-    ranges = ["time >= :start AND time < :rollup_from"] if shape.head else []
+    ranges = [f"time >= :gap_from_{index} AND time < :gap_to_{index} AND time < {ROLLUP_END}"
+              for index in range(shape.gaps)]
     ranges.append(f"time >= :tail_from AND time >= {ROLLUP_END} AND time < :stop")
     return ranges
 
@@ -334,38 +387,42 @@ def sql_for(shape: Shape) -> str:
 # --- running a query ----------------------------------------------------------------------
 
 def rollup_plan(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter,
-                window: Window) -> tuple[Rollup, list[Segment]] | None:
+                window: Window, marked: tuple[datetime, ...] = ()) -> tuple[Rollup, list[Segment]] | None:
     """The rollup a query reads and the segments of it (grain, first period, end), or None:
-    raw points only."""
+    raw points only. No segment overlaps a ``marked`` hour."""
     used = filters.used()
     columns = {column for column, _, name in FILTERS if name in used}
+    stale = stale_ranges(marked, window.start, window.stop)
     for rollup in MEASUREMENTS[measurement].rollups_for(kind, tuple(fields), columns):
         grains = tuple(grain for grain in reversed(rollup.grains) if window.fits(grain))
-        segments = cover(window.start, window.stop, grains)
+        segments = cover_clean(window.start, window.stop, grains, stale)
         if segments:
             return rollup, segments
     return None
 
 
 def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter, window: Window,
-                 watermark: datetime | None) -> tuple[str, dict]:
-    """The statement reading a chart's series and its parameters. ``watermark``: the rollup
-    watermark as read before (None: no rollups yet)."""
+                 state: RollupState) -> tuple[str, dict]:
+    """The statement reading a chart's series and its parameters. ``state``: the rollups'
+    watermark and marked hours, as read before."""
     plan = None
-    if watermark is not None:
-        plan = rollup_plan(measurement=measurement, kind=kind, fields=fields, filters=filters, window=window)
+    if state.watermark is not None:
+        plan = rollup_plan(measurement=measurement, kind=kind, fields=fields, filters=filters, window=window,
+                           marked=state.marked)
     params = {"width": window.width, "timezone": window.timezone, "origin": BUCKET_ORIGIN, "start": window.start,
               "end": window.end, "stop": window.stop, **filters.params()}
     if plan is None:
-        return sql_for(Shape(measurement, kind, fields, filters.used(), None, 0, head=False)), params
+        return sql_for(Shape(measurement, kind, fields, filters.used(), None, 0, 0)), params
     rollup, segments = plan
     rollup_from, rollup_to = segments[0][1], segments[-1][2]
+    raw_gaps = gaps(window.start, rollup_to, segments)
     params.update(rollup_from=rollup_from, rollup_to=rollup_to,
-                  tail_from=max(rollup_from, min(rollup_to, watermark)))
+                  tail_from=max(rollup_from, min(rollup_to, state.watermark)))
     for index, (grain, first, last) in enumerate(segments):
         params.update({f"grain_{index}": grain, f"first_{index}": first, f"last_{index}": last})
-    shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, len(segments),
-                  head=rollup_from > window.start)
+    for index, (first, last) in enumerate(raw_gaps):
+        params.update({f"gap_from_{index}": first, f"gap_to_{index}": last})
+    shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, len(segments), len(raw_gaps))
     return sql_for(shape), params
 
 
@@ -407,8 +464,18 @@ def read_watermark(session: Session) -> datetime | None:
     return session.execute(text("SELECT watermark FROM rollup_state WHERE id = 1")).scalar()
 
 
+def read_rollup_state(session: Session, *, device_id: uuid.UUID | None = None) -> RollupState:
+    """The watermark and the marked hours that concern one device's charts (``device_id``)
+    or any chart (None), in one round trip."""
+    watermark, marked = session.execute(text(
+        "SELECT (SELECT watermark FROM rollup_state WHERE id = 1),"
+        " ARRAY(SELECT DISTINCT hour FROM rollup_backlog WHERE CAST(:device_id AS uuid) IS NULL"
+        " OR device_id = :device_id OR device_id IS NULL ORDER BY hour)"), {"device_id": device_id}).one()
+    return RollupState(watermark, tuple(marked))
+
+
 def read_many(session: Session, requests: list[SeriesRequest], *, window: Window,
-              watermark: datetime | None) -> list[Series]:
+              state: RollupState) -> list[Series]:
     """The partial aggregates of each request per bucket of ``window`` and over all of it,
     in one round trip: each series' rows come back as one JSON array (numbers parsed as
     exact decimals)."""
@@ -417,7 +484,7 @@ def read_many(session: Session, requests: list[SeriesRequest], *, window: Window
     columns, params = [], {}
     for index, request in enumerate(requests):
         sql, values = series_query(measurement=request.measurement, kind=request.kind, fields=request.fields,
-                                   filters=request.filters, window=window, watermark=watermark)
+                                   filters=request.filters, window=window, state=state)
         columns.append(f"(SELECT CAST(json_agg(series ORDER BY series.total, series.bucket) AS text)"
                        f" FROM ({_numbered(sql, index)}) AS series)")
         params.update({f"s{index}_{name}": value for name, value in values.items()})

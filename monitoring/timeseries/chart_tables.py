@@ -19,8 +19,10 @@ family holds every grain:
   group and period instead of one per device.
 
 ``rollup_state`` holds the watermark: every period before it reflects the raw points older
-than it. ``rollup_backlog`` lists hours written to after they were rolled up (late samples),
-recomputed by the next refresh.
+than it, except the hours listed in ``rollup_backlog`` (per device; a null device: every
+device): hours that received points after they were rolled up (late samples), which charts
+read raw until the next refresh recomputes them. ``pending`` is the watermark a refresh has
+announced and is about to reach (monitoring/timeseries/rollups.py).
 """
 from __future__ import annotations
 
@@ -169,14 +171,24 @@ rollup_client_ids = Table(
 rollup_state = Table(
     "rollup_state", metadata,
     Column("id", SmallInteger, primary_key=True),
-    Column("watermark", DateTime(timezone=True), nullable=False),
+    Column("watermark", DateTime(timezone=True)),  # null until the first refresh commits
+    Column("pending", DateTime(timezone=True)),
     Column("refreshed_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("id = 1", name="single_row"),
 )
 
+# Writers of points hold this advisory lock (shared) from the moment they judge whether their
+# points are late until they commit; a refresh takes it (exclusive) to announce its next
+# watermark. See monitoring/timeseries/rollups.py.
+LATE_POINTS_LOCK_KEY = 0x6C617465  # "late"
+
+# One row per late point's hour (duplicates welcome: a refresh deletes exactly the rows it
+# saw, so a mark committed during a refresh survives it).
 rollup_backlog = Table(
     "rollup_backlog", metadata,
-    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("device_id", UUID(as_uuid=True)),
+    Column("hour", DateTime(timezone=True), nullable=False),
+    Index("ix_rollup_backlog_device_hour", "device_id", "hour"),
 )
 
 ROLLUP_HYPERTABLES = (

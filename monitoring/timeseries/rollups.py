@@ -3,15 +3,24 @@
 whose latency must not pay for it.
 
 A refresh recomputes every period (hour, or ten minutes) from the hour a little before the
-previous watermark (late samples land there) up to "now minus a settling delay" (samples
-still being committed), plus the hours listed in ``rollup_backlog``, with ``INSERT … SELECT
-… ON CONFLICT DO UPDATE``, then moves the watermark. Readers use rollups only before the
-watermark, read in the same statement as the rollup rows, so they never count a point twice
-or miss one the refresh has seen. The last period before the watermark may be partial: it
-holds exactly the points before the watermark, and the points after it are read raw.
+previous watermark up to "now minus a settling delay", plus the hours marked in
+``rollup_backlog``, with ``INSERT … SELECT … ON CONFLICT DO UPDATE``, then moves the
+watermark. Readers use rollups only before the watermark (read in the same statement as the
+rollup rows, so a refresh committing meanwhile can never make a point counted twice or not
+at all), and read the marked hours raw.
 
-Everything happens in one transaction under an advisory lock: two refreshes never
-interleave, and readers see either the old rollups and watermark or the new ones.
+Why reads are exact at every moment, late samples included. The invariant: every rollup
+period before the watermark holds every committed point of it, unless the point's hour is
+marked. Writers of points, just before they commit and under a shared advisory lock held
+until then, mark the hour of any point older than ``GREATEST(watermark, pending)``. A
+refresh first *announces* the watermark it will reach (``pending``), in a short transaction
+under the same lock taken exclusively: it waits for the writers that judged against the old
+value to commit, and every writer after it judges against the new one. Only then, in a
+second transaction, does it recompute, so its statements see every point that was not
+marked; marks committed while it works are not among those it deletes, and stay for the
+next refresh. Everything of that second transaction happens under another advisory lock:
+two refreshes never interleave, and readers see either the old rollups and watermark or the
+new ones.
 """
 from __future__ import annotations
 
@@ -20,13 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Interval, Numeric, cast, delete, exists, func, literal, select, text
+from sqlalchemy import BigInteger, Interval, Numeric, cast, delete, exists, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import BIT, insert
 from sqlalchemy.orm import Session
 
 from monitoring.timeseries.chart_queries import ROLLUP_GRAIN, ceil_to, floor_hour, floor_to, read_watermark
 from monitoring.timeseries.chart_tables import (
     CLIENT_PAGE_BITS,
+    LATE_POINTS_LOCK_KEY,
     rollup_backlog,
     rollup_client_ids,
     rollup_state,
@@ -223,6 +233,21 @@ def _refresh_range(session: Session, lower: datetime, upper: datetime) -> int:
     return rows
 
 
+def _lock(key: int):
+    return select(func.pg_advisory_xact_lock(literal(key, BigInteger())))
+
+
+def announce(session: Session, until: datetime) -> None:
+    """Make ``until`` the watermark writers judge late points against (never lowered), once
+    every writer that judged against the previous one has committed. Commits."""
+    session.execute(text("SET LOCAL lock_timeout = '10s'"))  # a writer never holds it longer
+    session.execute(_lock(LATE_POINTS_LOCK_KEY))
+    state = insert(rollup_state).values(id=1, pending=until, refreshed_at=func.now())
+    session.execute(state.on_conflict_do_update(
+        index_elements=["id"], set_={"pending": func.greatest(rollup_state.c.pending, state.excluded.pending)}))
+    session.commit()
+
+
 def refresh_rollups(session: Session, *, since: datetime | None = None, until: datetime | None = None,
                     lookback: timedelta = DEFAULT_LOOKBACK, now: datetime | None = None) -> RefreshResult:
     """Recompute the rollups touched since the watermark and move it forward.
@@ -231,9 +256,10 @@ def refresh_rollups(session: Session, *, since: datetime | None = None, until: d
     ``until``: where the watermark goes (default: now minus a settling delay); it never
     moves back. Commits.
     """
-    session.execute(select(func.pg_advisory_xact_lock(literal(LOCK_KEY, BigInteger()))))
-    previous = read_watermark(session)
     until = until or (now or datetime.now(UTC)) - DEFAULT_SETTLE
+    announce(session, until)
+    session.execute(_lock(LOCK_KEY))
+    previous = read_watermark(session)
     if previous is not None:
         until = max(until, previous)
     if since is not None:
@@ -243,18 +269,15 @@ def refresh_rollups(session: Session, *, since: datetime | None = None, until: d
     else:
         lower = _earliest_point(session)
     ranges = [(floor_hour(lower), until)] if lower is not None else []
-    backlog = session.execute(
+    marked = set(session.execute(
         delete(rollup_backlog).where(rollup_backlog.c.hour < until).returning(rollup_backlog.c.hour)
-    ).scalars()
-    ranges += [(hour, min(hour + ROLLUP_GRAIN, until)) for hour in backlog]
+    ).scalars())
+    ranges += [(hour, min(hour + ROLLUP_GRAIN, until)) for hour in marked]
     result = RefreshResult(watermark=until, ranges=_merge(ranges))
     for lower, upper in result.ranges:
         for covered_lower, covered_upper in _with_points(session, lower, upper):
             result.rows += _refresh_range(session, covered_lower, covered_upper)
-    state = insert(rollup_state).values(id=1, watermark=until, refreshed_at=func.now())
-    session.execute(state.on_conflict_do_update(
-        index_elements=["id"], set_={"watermark": state.excluded.watermark, "refreshed_at": state.excluded.refreshed_at}
-    ))
+    session.execute(update(rollup_state).where(rollup_state.c.id == 1)
+                    .values(watermark=until, refreshed_at=func.now()))
     session.commit()
     return result
-

@@ -16,6 +16,7 @@ from psycopg2.extras import Json, register_uuid
 
 from monitoring.registry import ALERT_SOURCES, METRICS, charts_for
 from monitoring.timeseries.chart_queries import floor_hour
+from monitoring.timeseries.chart_tables import LATE_POINTS_LOCK_KEY
 from monitoring.timeseries.tables import HYPERTABLES
 
 register_uuid()  # uuid.UUID values travel as native uuid parameters
@@ -124,9 +125,17 @@ REQUEST_CRITICAL_CHECKS = (
     "INSERT INTO check_requests (device_id, requested_at) VALUES (%s, %s) ON CONFLICT DO NOTHING"
 )
 
-# A back-filled sample lands in an hour the rollups may already cover: the next refresh
-# recomputes the hours listed here (monitoring/timeseries/rollups.py).
-MARK_HOUR_FOR_ROLLUP = "INSERT INTO rollup_backlog (hour) VALUES (%s) ON CONFLICT DO NOTHING"
+# A point older than the watermark a refresh has reached, or announced, lands in an hour the
+# rollups may already cover without it: its hour is marked, charts read it raw until the
+# next refresh recomputes it. Judged under the shared advisory lock, held until the commit,
+# so that no refresh can announce a watermark between this test and the commit
+# (monitoring/timeseries/rollups.py explains why that makes reads exact).
+HOLD_LATE_POINTS_LOCK = "SELECT pg_advisory_xact_lock_shared(%s)"
+MARK_LATE_HOUR = """
+    INSERT INTO rollup_backlog (device_id, hour)
+    SELECT %(device_id)s, %(hour)s
+    WHERE %(time)s < (SELECT GREATEST(watermark, pending) FROM rollup_state WHERE id = 1)
+"""
 
 COUNTERS_BEFORE = """
     SELECT DISTINCT ON (ifname) ifname, rx_counter, tx_counter
@@ -239,6 +248,7 @@ class WriteBatch:
     def __init__(self, cursor):
         self.cursor = cursor
         self.statements: list[bytes] = []
+        self.late_marks: list[bytes] = []
 
     def _add(self, sql: str, params) -> None:
         self.statements.append(self.cursor.mogrify(sql, params))
@@ -316,8 +326,10 @@ class WriteBatch:
              "level": level, "message": message, "at": at},
         )
 
-    def rollup_backlog(self, sample_time: datetime) -> None:
-        self._add(MARK_HOUR_FOR_ROLLUP, (floor_hour(sample_time.astimezone(UTC)),))
+    def points_at(self, device_id: uuid.UUID, time: datetime) -> None:
+        """Points of the device were written at ``time``: mark their hour if it is late."""
+        self.late_marks.append(self.cursor.mogrify(MARK_LATE_HOUR, {
+            "device_id": device_id, "hour": floor_hour(time.astimezone(UTC)), "time": time}))
 
     def recovery_request(self, device_id: uuid.UUID, now: datetime) -> None:
         """Ask the worker to run a critical device's critical checks now: it is sending data."""
@@ -328,6 +340,11 @@ class WriteBatch:
                   (status, now, device_id))
 
     def execute(self) -> None:
+        """Send every write; the late-point marks last, so that the lock they take is held
+        for as short a time as possible before the commit."""
+        if self.late_marks:
+            self._add(HOLD_LATE_POINTS_LOCK, (LATE_POINTS_LOCK_KEY,))
+            self.statements += self.late_marks
         if self.statements:
             self.cursor.execute(b";\n".join(self.statements))
-            self.statements = []
+            self.statements, self.late_marks = [], []

@@ -524,9 +524,18 @@ def test_a_healthy_device_asks_for_nothing(client, device):
     assert db.session.execute(text("SELECT count(*) FROM check_requests")).scalar() == 0
 
 
-def test_backfilled_samples_mark_their_hour_for_the_rollups(client, device):
-    assert post(client, device, sample(interface("eth0", 1, 1))).status_code == 200  # real time: nothing
+def test_samples_older_than_the_rollup_watermark_mark_their_hour(client, device):
+    from monitoring.timeseries.rollups import refresh_rollups
+
+    old = (datetime.now(UTC) - timedelta(days=2)).replace(minute=15, second=31, microsecond=0)
+    old_time = old.strftime("%d-%m-%Y_%H:%M:%S.%f")
+    # Before any refresh there are no rollups to be stale: nothing to mark.
+    assert post(client, device, sample(interface("eth0", 1, 1)), time=old_time).status_code == 200
     assert db.session.execute(text("SELECT count(*) FROM rollup_backlog")).scalar() == 0
-    assert post(client, device, sample(interface("eth0", 2, 2)), time="02-05-2024_10:15:31.000000").status_code == 200
-    hours = db.session.execute(text("SELECT hour FROM rollup_backlog")).scalars().all()
-    assert hours == [datetime(2024, 5, 2, 10, 0, tzinfo=UTC)]
+    refresh_rollups(db.session)
+    assert post(client, device, sample(interface("eth0", 2, 2))).status_code == 200  # real time: nothing
+    assert db.session.execute(text("SELECT count(*) FROM rollup_backlog")).scalar() == 0
+    later = (old + timedelta(minutes=5)).strftime("%d-%m-%Y_%H:%M:%S.%f")
+    assert post(client, device, sample(interface("eth0", 3, 3)), time=later).status_code == 200
+    marks = rows("SELECT device_id, hour FROM rollup_backlog")
+    assert [(mark.device_id, mark.hour) for mark in marks] == [(device.id, old.replace(minute=0, second=0))]

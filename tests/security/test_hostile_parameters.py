@@ -41,7 +41,7 @@ from monitoring.models import (
 )
 from monitoring.registry import CHARTS
 from monitoring.services.charts import chart_series
-from monitoring.timeseries.chart_queries import SeriesFilter, Window, series_query
+from monitoring.timeseries.chart_queries import RollupState, SeriesFilter, Window, series_query
 from tests.blueprints.geo_support import access_point, floorplan, place, wifi_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -725,8 +725,11 @@ def test_the_scan_sees_sql_built_from_a_value():
     assert {line for _, line, _ in visitor.found} == {2, 3, 4, 5, 6}
 
 
-@pytest.mark.parametrize("watermark", [None, datetime(2024, 5, 2, 11, tzinfo=UTC)], ids=["raw", "rollups"])
-def test_chart_statements_carry_values_only_as_parameters(watermark):
+@pytest.mark.parametrize("state", [
+    RollupState(None), RollupState(datetime(2024, 5, 2, 11, tzinfo=UTC)),
+    RollupState(datetime(2024, 5, 2, 11, tzinfo=UTC), (datetime(2024, 5, 1, 20, tzinfo=UTC),)),
+], ids=["raw", "rollups", "rollups with a stale hour"])
+def test_chart_statements_carry_values_only_as_parameters(state):
     """Interface names come from devices, ids and zones from requests: whatever they hold,
     the statement text of every chart is the same and the value travels bound."""
     hostile = "eth0'; DROP TABLE devices; --"
@@ -740,7 +743,7 @@ def test_chart_statements_carry_values_only_as_parameters(watermark):
     for name, config in CHARTS.items():
         kind, fields = chart_series(config)
         statements = [series_query(measurement=config.measurement, kind=kind, fields=fields, filters=filters,
-                                   window=window, watermark=watermark) for filters in (plain, tainted)]
+                                   window=window, state=state) for filters in (plain, tainted)]
         (plain_sql, _), (tainted_sql, params) = statements
         assert tainted_sql == plain_sql, name
         assert hostile not in tainted_sql and "DROP" not in tainted_sql, name

@@ -3,6 +3,7 @@ points, for every chart type, in a whole-hour zone (with a DST change in the win
 :30 zone; the refresh step, its watermark, late points, the backlog and the CLI command."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -15,8 +16,18 @@ from monitoring.services import device_charts
 from monitoring.services.chart_window import parse_window
 from monitoring.services.charts import ChartRequest, build_charts, chart_series
 from monitoring.timeseries import chart_tables
-from monitoring.timeseries.chart_queries import SeriesFilter, cover, read_watermark, rollup_plan
-from monitoring.timeseries.rollups import refresh_rollups
+from monitoring.timeseries.chart_queries import (
+    MAX_STALE_RANGES,
+    SeriesFilter,
+    cover,
+    cover_clean,
+    gaps,
+    read_watermark,
+    rollup_plan,
+    stale_ranges,
+)
+from monitoring.timeseries.rollups import announce, refresh_rollups
+from monitoring.timeseries.sample_store import WriteBatch
 from tests.chart_support import TABLES, add_metric, add_points, at, clients, ping, resource, signal, traffic
 
 NOW = at("2024-10-31 10:17:00")
@@ -281,3 +292,80 @@ def test_a_window_is_tiled_with_the_coarsest_periods_in_the_middle():
     assert cover(at("2024-05-01 07:13:00"), at("2024-05-01 07:19:00"), (day, hour, ten)) == []
     assert cover(at("2024-05-01 00:00:00"), at("2024-05-03 00:00:00"), (day, hour)) == [
         (day, at("2024-05-01 00:00:00"), at("2024-05-03 00:00:00"))]
+
+
+def test_stale_hours_are_holes_in_the_tiling_read_raw():
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    marked = (at("2024-05-10 05:00:00"), at("2024-05-10 06:00:00"), at("2024-05-20 23:00:00"),
+              at("2024-06-30 00:00:00"))  # the last one outside the window
+    start, stop = at("2024-05-01 00:00:00"), at("2024-06-01 00:00:00")
+    stale = stale_ranges(marked, start, stop)
+    assert stale == [(at("2024-05-10 05:00:00"), at("2024-05-10 07:00:00")),
+                     (at("2024-05-20 23:00:00"), at("2024-05-21 00:00:00"))]
+    segments = cover_clean(start, stop, (day, hour), stale)
+    assert segments == [
+        (day, at("2024-05-01 00:00:00"), at("2024-05-10 00:00:00")),
+        (hour, at("2024-05-10 00:00:00"), at("2024-05-10 05:00:00")),
+        (hour, at("2024-05-10 07:00:00"), at("2024-05-11 00:00:00")),
+        (day, at("2024-05-11 00:00:00"), at("2024-05-20 00:00:00")),
+        (hour, at("2024-05-20 00:00:00"), at("2024-05-20 23:00:00")),
+        (day, at("2024-05-21 00:00:00"), at("2024-06-01 00:00:00")),
+    ]
+    assert gaps(start, stop, segments) == stale
+    # Many scattered marks: the closest are merged, so a statement reads a bounded number of
+    # raw ranges (a little more raw, never a stale rollup).
+    scattered = tuple(at("2024-05-01 00:00:00") + n * timedelta(hours=30) for n in range(20))
+    merged = stale_ranges(scattered, start, stop)
+    assert len(merged) == MAX_STALE_RANGES
+    assert all(any(first <= hour_start and hour_start + hour <= last for first, last in merged)
+               for hour_start in scattered)
+
+
+def _hold_a_writer(device, time):
+    """A writer of a late point, stopped just before its commit: its point is written and
+    judged (not late against the watermark it saw), and it holds the writers' lock."""
+    connection = db.engine.raw_connection()
+    cursor = connection.cursor()
+    cursor.execute("INSERT INTO cpu_points (time, device_id, cpu_usage) VALUES (%s, %s, 500.0)", (time, device.id))
+    batch = WriteBatch(cursor)
+    batch.points_at(device.id, time)
+    batch.execute()
+    return connection
+
+
+def test_a_refresh_waits_for_writers_that_judged_against_the_old_watermark(device, data_app):
+    refresh_rollups(db.session, until=at("2024-05-03 12:00:00"))
+    writer = _hold_a_writer(device, at("2024-05-03 12:30:00"))  # after the watermark: not marked
+    done = threading.Event()
+
+    def refresh():
+        with data_app.app_context():
+            refresh_rollups(db.session, until=at("2024-05-03 14:00:00"))
+            db.session.remove()
+        done.set()
+
+    thread = threading.Thread(target=refresh)
+    thread.start()
+    assert not done.wait(0.5), "the refresh announced a watermark while a writer still judged against the old one"
+    writer.commit()
+    writer.close()
+    thread.join(10)
+    assert done.is_set()
+    assert db.session.scalar(select(func.count()).select_from(chart_tables.rollup_backlog)) == 0
+    assert cpu_chart(device) == raw_chart(device)  # the refresh saw the point
+
+
+def test_a_writer_after_an_announcement_marks_its_late_point(client, device):
+    refresh_rollups(db.session, until=at("2024-05-03 12:00:00"))
+    before = cpu_chart(device)
+    announce(db.session, at("2024-05-03 14:00:00"))  # a refresh about to reach 14:00
+    writer = _hold_a_writer(device, at("2024-05-03 12:30:00"))
+    writer.commit()
+    writer.close()
+    marks = db.session.execute(select(chart_tables.rollup_backlog)).all()
+    assert [(mark.device_id, mark.hour) for mark in marks] == [(device.id, at("2024-05-03 12:00:00"))]
+    assert cpu_chart(device) == raw_chart(device) != before  # visible before the refresh ends
+    refresh_rollups(db.session, until=at("2024-05-03 14:00:00"))
+    assert cpu_chart(device) == raw_chart(device)
+    assert db.session.scalar(select(func.count()).select_from(chart_tables.rollup_backlog)) == 0
+
