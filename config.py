@@ -30,6 +30,14 @@ def env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_optional_bool(name: str) -> bool | None:
+    """True or False when the variable says so; None (decide per request) when unset or empty."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return env_bool(name, False)
+
+
 def env_json(name: str, default):
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -88,18 +96,28 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    # None: Secure on HTTPS requests (direct, or X-Forwarded-Proto from a trusted proxy),
+    # see monitoring/auth.py; true or false forces it either way.
+    SESSION_COOKIE_SECURE = env_optional_bool("SESSION_COOKIE_SECURE")
+    # Counted from login: the server ends the session then, whatever the cookie says.
     PERMANENT_SESSION_LIFETIME = env_int("SESSION_LIFETIME_SECONDS", 14 * 24 * 3600)
     # CSRF is enforced by the auth layer only for session-authenticated unsafe requests.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = None
 
     PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
-    # Login throttling (token and form): this many failures for one username or from one
-    # client address within the window lock further attempts for LOGIN_LOCK_SECONDS.
+    # Login throttling (token and form, docs/operations.md). Failures are counted per
+    # username and address pair, per username and per address; past its limit a count makes
+    # each further attempt wait 1, 2, 4 … seconds, at most LOGIN_MAX_DELAY_SECONDS. A count
+    # is forgotten LOGIN_FAILURE_WINDOW_SECONDS after its last failure. A correct password
+    # from an address the user logged in from within LOGIN_KNOWN_ADDRESS_DAYS only answers
+    # to the pair's count.
     LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_MAX_FAILURES_PER_USERNAME = env_int("LOGIN_MAX_FAILURES_PER_USERNAME", 20)
+    LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 100)
+    LOGIN_MAX_DELAY_SECONDS = env_int("LOGIN_MAX_DELAY_SECONDS", 300)
     LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
-    LOGIN_LOCK_SECONDS = env_int("LOGIN_LOCK_SECONDS", 15 * 60)
+    LOGIN_KNOWN_ADDRESS_DAYS = env_int("LOGIN_KNOWN_ADDRESS_DAYS", 90)
     # API tokens stop authenticating this many days after they were issued (0: never).
     API_TOKEN_MAX_AGE_DAYS = env_int("API_TOKEN_MAX_AGE_DAYS", 0)
     MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
@@ -210,6 +228,8 @@ class Config:
     ROLLUP_REFRESH_INTERVAL_SECONDS = env_int("ROLLUP_REFRESH_INTERVAL_SECONDS", 300)
     RETENTION_INTERVAL_SECONDS = env_int("RETENTION_INTERVAL_SECONDS", 3600)
     WIFI_SESSIONS_PRUNE_INTERVAL_SECONDS = env_int("WIFI_SESSIONS_PRUNE_INTERVAL_SECONDS", 86400)
+    # Expired browser sessions, forgotten login counts and known addresses are deleted.
+    ACCOUNTS_PRUNE_INTERVAL_SECONDS = env_int("ACCOUNTS_PRUNE_INTERVAL_SECONDS", 3600)
 
     TESTING = False
 

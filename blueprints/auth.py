@@ -1,17 +1,19 @@
 """Browser session login and logout; the session then authenticates API requests, with
-a CSRF token required for unsafe methods."""
+a CSRF token required for unsafe methods. Sessions are kept on the server: logging out ends
+them for good, on one browser or everywhere."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import jsonify, redirect, render_template, request
+from flask import jsonify, redirect, render_template, request, session
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import ValidationError
 
 from monitoring import errors
-from monitoring.auth import current_user, login_session, logout_session
+from monitoring.auth import authenticated_user, current_user, login_session, logout_session, user_required
 from monitoring.extensions import Blueprint
-from monitoring.services import login_throttle
+from monitoring.services import login_throttle, users
+from schemas.common import ErrorSchema
 
 blp = Blueprint(
     "auth", __name__, url_prefix="/api/v1/auth",
@@ -66,7 +68,10 @@ def login():
 @blp.route("/logout/", methods=["POST"])
 @blp.doc(security=[])
 def logout():
-    """End the browser session"""
+    """End the browser session
+
+    The session ends on the server: a copy of its cookie no longer works either.
+    """
     try:
         validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
     except ValidationError:
@@ -75,6 +80,23 @@ def logout():
         return response
     logout_session()
     return redirect("/api/v1/auth/login/", code=303)
+
+
+@blp.route("/logout-everywhere/", methods=["POST"])
+@user_required
+@blp.response(204)
+@blp.alt_response(401, schema=ErrorSchema, description="No credentials, or invalid ones")
+@blp.alt_response(403, schema=ErrorSchema, description="A session request without a valid X-CSRFToken")
+def logout_everywhere():
+    """End all your browser sessions and revoke all your API tokens
+
+    Every session and token of yours stops working, the ones of this request included; log
+    in again afterwards. What to do when a password, a token or a browser may be in the
+    wrong hands (changing your password does the same, keeping the session or token that
+    changes it).
+    """
+    users.log_out_everywhere(user=authenticated_user())
+    session.clear()
 
 
 @blp.route("/csrf/")

@@ -26,7 +26,7 @@ class ObtainToken(MethodView):
     # Wrong username or password: a 400 with "non_field_errors", like any invalid body.
     @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(429, schema=ErrorSchema, headers=RETRY_AFTER,
-                      description="Too many failed logins for this username or from this address")
+                      description="Too many recent failed logins: try again after Retry-After seconds")
     def post(self, credentials):
         """Get an API token for `Authorization: Bearer <token>`
 

@@ -9,7 +9,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
 
-    from monitoring import browsable, cli, converters, extensions, security_schemes
+    from monitoring import auth, browsable, cli, converters, extensions, security_schemes
     from monitoring.extensions import api, csrf, db, migrate, remove_session
     from monitoring.observability import app_setup
 
@@ -20,6 +20,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     app.teardown_appcontext(remove_session)  # runs before Flask-SQLAlchemy's (reverse order)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
+    auth.init_app(app)  # server-side browser sessions in a signed cookie, Secure on HTTPS
     api.init_app(app)
     converters.document(api)
     security_schemes.register(api)

@@ -6,58 +6,63 @@ and messages follow the reference API (spec api.md §0.4).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from functools import wraps
 
-from flask import current_app, g, request, session
+from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from monitoring import errors
-from monitoring.extensions import csrf, db
-from monitoring.models import User
+from monitoring.extensions import csrf
+from monitoring.models import BrowserSession, User
 from monitoring.security_schemes import DEVICE_AUTH, USER_AUTH
-from monitoring.services import tokens
+from monitoring.services import sessions, tokens
 from monitoring.tenancy import is_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SESSION_USER_KEY = "user_id"
-SESSION_HASH_KEY = "auth_hash"
+# The key of the server-side session (monitoring/services/sessions.py) in the signed cookie.
+SESSION_KEY = "session_key"
 
 
-def session_auth_hash(user: User) -> str:
-    """Ties a session to the password: changing the password ends every session."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, user.password_hash.encode(), hashlib.sha256).hexdigest()
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie, marked Secure on HTTPS requests unless
+    SESSION_COOKIE_SECURE is set either way: behind a TLS-terminating proxy the request is
+    HTTPS when the proxy is trusted (TRUSTED_PROXY_COUNT) and says so in X-Forwarded-Proto."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = app.config["SESSION_COOKIE_SECURE"]
+        return request.is_secure if configured is None else configured
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
 
 
 def login_session(user: User) -> None:
+    """Start a server-side session for ``user`` and put its key in the cookie."""
     session.clear()
-    session[SESSION_USER_KEY] = str(user.id)
-    session[SESSION_HASH_KEY] = session_auth_hash(user)
+    session[SESSION_KEY] = sessions.start(user=user)
     session.permanent = True
 
 
 def logout_session() -> None:
+    """End this browser's session on the server (a copy of the cookie stops working too)."""
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
+        sessions.end(key)
     session.clear()
 
 
-def _user_from_session() -> User | None:
-    raw_id = session.get(SESSION_USER_KEY)
-    if not raw_id:
+def _session_row() -> BrowserSession | None:
+    """The server-side session the cookie names, if it is still valid."""
+    key = session.get(SESSION_KEY)
+    if not isinstance(key, str):
         return None
-    try:
-        user = db.session.get(User, uuid.UUID(raw_id))
-    except ValueError:
-        user = None
-    if (
-        user is None
-        or not user.is_active
-        or not hmac.compare_digest(session.get(SESSION_HASH_KEY, ""), session_auth_hash(user))
-    ):
+    row = sessions.find(key)
+    if row is None or not row.user.is_active:
         session.clear()
         return None
-    return user
+    return row
 
 
 def _user_from_bearer(header: str) -> User:
@@ -79,7 +84,8 @@ def _user_from_bearer(header: str) -> User:
 def session_user() -> User | None:
     """The user of the browser session, if any, whatever ``Authorization`` says: what the
     device-key endpoints look at besides the key."""
-    return _user_from_session()
+    row = _session_row()
+    return row.user if row is not None else None
 
 
 def current_user() -> User | None:
@@ -88,11 +94,14 @@ def current_user() -> User | None:
         return g.auth_user
     user = None
     g.auth_token_id = None
+    g.auth_session_id = None
     header = request.headers.get("Authorization", "")
     if header.split(" ", 1)[0].lower() == "bearer":
         user = _user_from_bearer(header)
     else:
-        user = _user_from_session()
+        row = _session_row()
+        if row is not None:
+            user, g.auth_session_id = row.user, row.id
         if user is not None and request.method not in SAFE_METHODS:
             # A cookie is sent by the browser on its own: unsafe requests must prove they
             # come from our pages. Token requests carry no ambient credentials.
@@ -177,3 +186,8 @@ def authenticated_user() -> User:
 def authenticating_token_id() -> uuid.UUID | None:
     """The id of the bearer token this request authenticated with (None for a session)."""
     return g.get("auth_token_id")
+
+
+def authenticating_session_id() -> uuid.UUID | None:
+    """The id of the browser session this request authenticated with (None for a token)."""
+    return g.get("auth_session_id")

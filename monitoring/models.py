@@ -424,17 +424,45 @@ class WorkerJob(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class BrowserSession(db.Model):
+    """A browser session, kept on the server so that logging out ends it: the signed cookie
+    only carries a random key, stored here as its SHA-256 digest."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    # SESSION_LIFETIME_SECONDS after login, whatever the cookie says.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 class LoginThrottle(db.Model):
-    """Recent failed logins of one username or one client address. In the database so that
-    every worker and host counts the same failures."""
+    """Recent failed logins of one username from one address, of one username, or from one
+    address. In the database so that every worker and host counts the same failures."""
 
     __tablename__ = "login_throttle"
 
-    # "user:<username>" or "addr:<client address>"
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # "pair:<address> <username>", "user:<username>" or "addr:<address>"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(server_default=text("0"))
-    window_started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_failure_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # No attempt with this key is judged before then (a growing delay after many failures).
     locked_until: Mapped[datetime | None]
+
+
+class KnownLoginAddress(db.Model):
+    """An address a user has logged in from: a correct password from there is not held up by
+    failures counted for the whole username or the whole address."""
+
+    __tablename__ = "login_known_addresses"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 # The hypertables share this metadata (migrations and test clean-up see them).

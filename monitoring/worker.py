@@ -1,5 +1,6 @@
 """The maintenance worker: ``flask --app wsgi worker`` runs the periodic jobs (checks,
-recovery requests, webhook deliveries, rollup refresh, retention, WiFi session pruning).
+recovery requests, webhook deliveries, rollup refresh, retention, WiFi session pruning,
+expired browser sessions and login counts).
 
 Any number of workers may run, on any number of machines. A job runs under a PostgreSQL
 advisory lock (never twice at the same time) and only if ``worker_jobs`` says its last start
@@ -26,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitoring.extensions import db, rollback_session
 from monitoring.models import utcnow
 from monitoring.observability import database_errors
-from monitoring.services import check_runs, checks, webhooks, wifi_session_history
+from monitoring.services import check_runs, checks, login_throttle, sessions, webhooks, wifi_session_history
 from monitoring.timeseries import retention
 from monitoring.timeseries.rollups import refresh_rollups as refresh
 
@@ -181,6 +182,13 @@ def _prune_wifi_sessions():
     return f"deleted {sessions} WiFi sessions older than {days} days and {clients} WiFi clients"
 
 
+def _prune_accounts():
+    expired = sessions.prune()
+    counts, addresses = login_throttle.prune()
+    return (f"deleted {expired} expired browser sessions, {counts} forgotten login counts "
+            f"and {addresses} known login addresses")
+
+
 def default_jobs(config) -> list[Job]:
     """The jobs with their periods from the settings, in the order a pass runs them."""
     def seconds(name: str) -> timedelta:
@@ -193,4 +201,5 @@ def default_jobs(config) -> list[Job]:
         Job("rollups", seconds("ROLLUP_REFRESH_INTERVAL_SECONDS"), _refresh_rollups),
         Job("retention", seconds("RETENTION_INTERVAL_SECONDS"), _drop_old_chunks),
         Job("wifi-sessions", seconds("WIFI_SESSIONS_PRUNE_INTERVAL_SECONDS"), _prune_wifi_sessions),
+        Job("accounts", seconds("ACCOUNTS_PRUNE_INTERVAL_SECONDS"), _prune_accounts),
     ]

@@ -23,6 +23,11 @@ class UserSchema(BaseSchema):
     first_name = fields.String(validate=validate.Length(max=150))
     last_name = fields.String(validate=validate.Length(max=150))
     password = fields.String(load_only=True, validate=validate.Length(min=8, max=128))
+    current_password = fields.String(
+        load_only=True, validate=validate.Length(max=128),
+        metadata={"description": "Your password as it is now: required to change your own password "
+                                 "(not somebody else's)"},
+    )
     is_superuser = fields.Boolean()
     is_active = fields.Boolean()
     organization_users = fields.Method(

@@ -73,11 +73,12 @@ def add_metric(device: Device, configuration: str, *, ifname: str = "", name: st
 
 def log_in(client, user) -> None:
     """A browser session for ``user`` on the test client."""
-    from monitoring.auth import SESSION_HASH_KEY, SESSION_USER_KEY, session_auth_hash
+    from monitoring.auth import SESSION_KEY
+    from monitoring.services import sessions
 
+    key = sessions.start(user=user)
     with client.session_transaction() as session:
-        session[SESSION_USER_KEY] = str(user.id)
-        session[SESSION_HASH_KEY] = session_auth_hash(user)
+        session[SESSION_KEY] = key
 
 
 def sample_document(*, eth0=None, wlan0_clients=None, resources=True) -> dict:

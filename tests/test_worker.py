@@ -1,5 +1,6 @@
 """The worker: a job runs once per period however many workers ask, failures are recorded,
-retention drops old chunks and nothing newer, and the CLI's one-shot mode."""
+retention drops old chunks and nothing newer, expired account data goes, and the CLI's
+one-shot mode."""
 from __future__ import annotations
 
 import subprocess
@@ -129,10 +130,38 @@ def test_the_cli_runs_due_jobs_once(app, make, app_context):
 def test_every_default_job_runs(app, app_context, make):
     make.device(make.org(), management_ip="127.0.0.1")
     ran = worker.run_due(app, worker.default_jobs(app.config))
-    assert ran == ["recovery-checks", "webhooks", "checks", "rollups", "retention", "wifi-sessions"]
+    assert ran == ["recovery-checks", "webhooks", "checks", "rollups", "retention", "wifi-sessions", "accounts"]
     errors = {name: job_row(name).last_error for name in ran}
     assert errors == dict.fromkeys(ran)
     assert job_row("checks").last_summary.startswith("2 automatic checks created; 2 checks")
+
+
+def test_the_accounts_job_deletes_expired_sessions_and_forgotten_login_data(app, app_context, make):
+    from monitoring.services import sessions
+
+    user = make.user()
+    sessions.start(user=user)
+    expired = sessions.start(user=user)
+    db.session.execute(text("UPDATE browser_sessions SET expires_at = now() - interval '1 second' "
+                            "WHERE key_digest = encode(sha256(convert_to(:key, 'UTF8')), 'hex')"), {"key": expired})
+    db.session.execute(text("""
+        INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES
+            ('user:recent', 3, now(), NULL),
+            ('user:forgotten', 3, now() - interval '901 seconds', NULL),
+            ('user:waiting', 9, now() - interval '901 seconds', now() + interval '1 minute')
+    """))
+    db.session.execute(text("""
+        INSERT INTO login_known_addresses (user_id, address, last_login_at) VALUES
+            (:user, '10.0.0.1', now() - interval '89 days'), (:user, '10.0.0.2', now() - interval '91 days')
+    """), {"user": user.id})
+    db.session.commit()
+    assert worker.run_due(app, [job for job in worker.default_jobs(app.config) if job.name == "accounts"]) == [
+        "accounts"]
+    assert job_row("accounts").last_summary == (
+        "deleted 1 expired browser sessions, 1 forgotten login counts and 1 known login addresses")
+    assert db.session.execute(text("SELECT count(*) FROM browser_sessions")).scalar() == 1
+    assert set(db.session.execute(text("SELECT key FROM login_throttle")).scalars()) == {"user:recent", "user:waiting"}
+    assert list(db.session.execute(text("SELECT address FROM login_known_addresses")).scalars()) == ["10.0.0.1"]
 
 
 @pytest.mark.parametrize("pid_alive", [True, False])

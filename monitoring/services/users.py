@@ -7,22 +7,24 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy import exists, false, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from monitoring import errors
-from monitoring.auth import authenticating_token_id
+from monitoring.auth import authenticating_session_id, authenticating_token_id
 from monitoring.extensions import db
 from monitoring.models import OrganizationUser, User
 from monitoring.pagination import paginate
-from monitoring.services import tokens
+from monitoring.services import login_throttle, sessions, tokens
 from monitoring.services.common import check_organization, commit
 from monitoring.tenancy import managed_organization_ids, manages
 
 LABEL = "User"
 DUPLICATE = {"username": ["A user with that username already exists."]}
+CURRENT_PASSWORD_REQUIRED = {"current_password": ["This field is required."]}
+CURRENT_PASSWORD_WRONG = {"current_password": ["Your current password was entered incorrectly."]}
 
 
 def hash_password(password: str) -> str:
@@ -115,19 +117,59 @@ def _set_memberships(target: User, memberships: list[dict], *, viewer: User) -> 
             target.memberships.append(OrganizationUser(organization_id=organization_id, is_admin=is_admin))
 
 
+def _log_out_everywhere(user: User, *, keep_session_id: uuid.UUID | None = None,
+                        keep_token_id: uuid.UUID | None = None) -> None:
+    """End every browser session of ``user`` and revoke every API token, but the ones kept.
+    Part of the caller's transaction: no commit here."""
+    sessions.end_all(user=user, keep_id=keep_session_id)
+    tokens.revoke_others(user=user, keep_id=keep_token_id)
+
+
+def log_out_everywhere(*, user: User) -> None:
+    """End every browser session of ``user`` and revoke every API token of theirs, the ones
+    of the request included."""
+    _log_out_everywhere(user)
+    db.session.commit()
+
+
+def _set_password(target: User, password: str, *, viewer: User) -> None:
+    target.password_hash = hash_password(password)
+    if target.id is not None:
+        # A changed password shuts out whoever held the old one: every session and token
+        # ends, but the one making this change when users change their own.
+        own = target.id == viewer.id
+        _log_out_everywhere(target, keep_session_id=authenticating_session_id() if own else None,
+                            keep_token_id=authenticating_token_id() if own else None)
+
+
+def _check_current_password(user: User, data: dict) -> None:
+    """Users changing their own password must give the current one: a session or token left
+    open somewhere is not enough to take the account over. Wrong guesses are throttled like
+    failed logins."""
+    current = data.get("current_password")
+    if not current:
+        errors.invalid(CURRENT_PASSWORD_REQUIRED)
+    try:
+        verified = login_throttle.attempt_login(username=user.username, password=current,
+                                                address=request.remote_addr)
+    except login_throttle.LoginLocked as locked:
+        errors.too_many_logins(locked.retry_after)
+    if verified is None:
+        errors.invalid(CURRENT_PASSWORD_WRONG)
+
+
 def _apply(target: User, data: dict, *, viewer: User) -> None:
     if data.get("is_superuser") and not viewer.is_superuser:
         errors.forbidden("Only superusers can grant superuser status.")
+    deactivated = target.id is not None and target.is_active and data.get("is_active") is False
     for name in ("username", "email", "first_name", "last_name", "is_superuser", "is_active"):
         if name in data and data[name] is not None:
             setattr(target, name, data[name])
     if data.get("password"):
-        target.password_hash = hash_password(data["password"])
-        if target.id is not None:
-            # A changed password shuts out whoever held the old one: sessions end (their
-            # hash no longer matches) and so do tokens, but the one making this change.
-            own_token = authenticating_token_id() if target.id == viewer.id else None
-            tokens.revoke_others(user=target, keep_id=own_token)
+        _set_password(target, data["password"], viewer=viewer)
+    if deactivated:
+        # Reactivating the account later must not bring its old sessions and tokens back.
+        _log_out_everywhere(target)
     if data.get("organization_users") is not None:
         _set_memberships(target, data["organization_users"], viewer=viewer)
 
@@ -161,6 +203,8 @@ def update(*, user: User, user_id: uuid.UUID, data: dict) -> User:
     ):
         errors.forbidden("The user belongs to organizations you do not manage: "
                          "only their memberships of your organizations can be changed.")
+    if target.id == user.id and data.get("password"):
+        _check_current_password(user, data)
     if "username" in data:
         _check_username_free(data["username"], exclude=target.id)
     _apply(target, data, viewer=user)
@@ -177,12 +221,15 @@ def delete(*, user: User, user_id: uuid.UUID) -> None:
 
 
 def ensure_superuser(*, username: str, password: str, email: str = "") -> tuple[User, bool]:
-    """Create a superuser, or promote an existing user and reset its password."""
+    """Create a superuser, or promote an existing user and reset its password (which ends
+    its sessions and revokes its tokens, as any password change does)."""
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     created = user is None
     if created:
         user = User(username=username, password_hash="")
         db.session.add(user)
+    else:
+        _log_out_everywhere(user)
     user.password_hash = hash_password(password)
     user.is_superuser = True
     user.is_active = True

@@ -189,7 +189,7 @@ def test_token_of_an_inactive_user_is_401(client, make):
     assert response.get_json() == {"detail": "User inactive or deleted."}
 
 
-def test_deactivating_a_user_stops_their_token(client, make, manager, admin_headers):
+def test_deactivating_a_user_revokes_their_token(client, make, manager, admin_headers):
     headers = make.headers(manager)
     assert client.get(ORGS_URL, headers=headers).status_code == 200
     response = client.patch(f"/api/v1/users/user/{manager.id}/", headers=admin_headers, json={"is_active": False})
@@ -197,7 +197,11 @@ def test_deactivating_a_user_stops_their_token(client, make, manager, admin_head
     response = client.get(ORGS_URL, headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert response.get_json() == {"detail": "User inactive or deleted."}
+    assert response.get_json() == {"detail": "Invalid token."}
+    # Reactivating the account does not bring it back.
+    client.patch(f"/api/v1/users/user/{manager.id}/", headers=admin_headers, json={"is_active": True})
+    assert client.get(ORGS_URL, headers=headers).status_code == 401
+    assert count(ApiToken) == 1  # the superuser's own
 
 
 # --- session login ----------------------------------------------------------------------

@@ -126,7 +126,7 @@ def test_last_used_is_written_at_most_every_few_minutes(client, make, manager):
 def test_changing_own_password_revokes_the_other_tokens(client, make, manager):
     in_use, elsewhere = make.token(manager), make.token(manager)
     response = client.patch(f"/api/v1/users/user/{manager.id}/", headers=bearer(in_use),
-                            json={"password": "a-new-password"})
+                            json={"password": "a-new-password", "current_password": "manager-pass"})
     assert response.status_code == 200
     assert client.get(ORGS_URL, headers=bearer(in_use)).status_code == 200
     assert client.get(ORGS_URL, headers=bearer(elsewhere)).status_code == 401

@@ -625,7 +625,7 @@ ASSEMBLED_SQL = {
     ),
     "monitoring/services/login_throttle.py": (
         {"<module>"},
-        "a constant CASE expression spliced into a constant statement at import",
+        "constant CASE expressions spliced into constant statements at import",
     ),
 }
 
