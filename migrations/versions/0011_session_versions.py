@@ -8,13 +8,13 @@ counts per username and address pair too (longer keys) and remembers its last fa
 
 Sessions started before this revision carry no key and end: their users log in again.
 
-Revision ID: 0013_session_versions
+Revision ID: 0011_session_versions
 Revises: 0010_exact_rollup_reads
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013_session_versions'
+revision = '0011_session_versions'
 down_revision = '0010_exact_rollup_reads'
 branch_labels = None
 depends_on = None
