@@ -113,9 +113,10 @@ def _create_devices(organization: Organization, profiles: list[demo_network.Prof
     return devices
 
 
-def _store(connection, seeded: SeededDevice, start: datetime, when: datetime | None) -> None:
-    """One sample through the ingest path; ``when`` None: a real-time sample."""
-    at = ((when or utcnow()) - start).total_seconds()
+def _store(connection, seeded: SeededDevice, start: datetime, when: datetime) -> None:
+    """One sample of ``when`` through the ingest path (one within the last five minutes is
+    real time: it sets the device's health)."""
+    at = (when - start).total_seconds()
     ingest.store_sample(connection, device=seeded.device, document=seeded.access_point.sample(at),
                         time=when, current=False)
 
@@ -167,8 +168,9 @@ def _store_samples(devices: list[Device], access_points: list[demo_network.Acces
             samples += count
             log(f"  {device.name}: {count} samples")
         for device in seeded:
-            samples += _store_until(connection, device, start=start, until=utcnow(), interval=interval)
-            _store(connection, device, start, None)
+            now = utcnow()
+            samples += _store_until(connection, device, start=start, until=now, interval=interval)
+            _store(connection, device, start, now)
             samples += 1
     return samples
 
