@@ -7,7 +7,7 @@ import itertools
 import random
 import re
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -136,7 +136,7 @@ def check_wifi_sessions_are_recorded_from_clients_that_come_go_and_roam() -> Non
     by_client = defaultdict(list)
     for device_id, mac, interface, _ in sessions:
         by_client[(device_id, mac)].append(interface)
-    assert any(len(interfaces) >= 2 for interfaces in by_client.values())  # came back
+    assert any(max(Counter(interfaces).values()) >= 2 for interfaces in by_client.values())  # came back
     assert any(set(interfaces) == {"wlan0", "wlan1"} for interfaces in by_client.values())  # roamed
     # (the seeded day may be a Sunday, when the offices are all but empty)
     assert {device_id for device_id, _ in by_client} == set(demo_device_ids())
