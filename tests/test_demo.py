@@ -228,3 +228,13 @@ def test_simulated_counters_grow_past_32_bits_and_restart_only_at_the_reboot():
         else:
             assert wan(samples[n]) < wan(samples[n - 1])
     assert max(wan(sample)[0] for sample in samples) > 2**32
+
+
+def test_simulated_sites_share_no_clients(simulated_day):
+    """What lets seed-demo write sites side by side without two writers ever waiting on the
+    same WiFi client rows."""
+    macs_by_site = defaultdict(set)
+    for index, samples in simulated_day.items():
+        macs_by_site[demo_network.site_of(index)] |= {mac for sample in samples for _, mac in clients(sample)}
+    assert len(macs_by_site) == DEVICES
+    assert all(one.isdisjoint(other) for one, other in itertools.combinations(macs_by_site.values(), 2))

@@ -4,20 +4,22 @@ and health have something to show on a fresh installation.
 
 The network itself (clients, traffic, resources) is simulated in
 ``monitoring/services/demo_network.py``. Samples are written access point by access point,
-oldest first, at a fixed interval up to the moment the command started; then each access
-point catches up to the present and sends one real-time sample, which sets its health.
-Last, the chart rollups are refreshed, so that every chart is complete at once.
+oldest first, at a fixed interval up to the present, then one real-time sample, which sets
+its health. Last, the chart rollups are refreshed, so that every chart is complete at once.
 """
 from __future__ import annotations
 
 import random
 import secrets
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from monitoring.extensions import db
@@ -39,9 +41,12 @@ from monitoring.timeseries import sample_store
 from monitoring.timeseries.rollups import refresh_rollups
 
 DEMO_SLUG = "demo"
-# Clients keep arriving a little past the seeded period: the samples that catch up with the
-# present, written after the bulk, still see a live network.
+# Clients keep arriving a little past the moment the command started: the samples written
+# since, up to each device's real-time one, still see a live network.
 CATCH_UP_ROOM = timedelta(hours=1)
+# Writers side by side: a sample costs about as much CPU here as in the database, so two
+# keep two cores busy.
+WRITERS = 2
 
 
 @dataclass
@@ -51,13 +56,6 @@ class DemoResult:
     password: str
     devices: int
     samples: int
-
-
-@dataclass
-class SeededDevice:
-    device: sample_store.SampleDevice
-    access_point: demo_network.AccessPoint
-    next_time: datetime  # when its next sample is due
 
 
 def _create_organization() -> tuple[Organization, User, str]:
@@ -94,7 +92,7 @@ def _create_devices(organization: Organization, profiles: list[demo_network.Prof
     devices = []
     for profile in profiles:
         index = profile.index
-        device = Device(organization_id=organization.id, name=f"demo-ap-{index:02d}", model="Demo AP 1",
+        device = Device(organization_id=organization.id, name=profile.name, model="Demo AP 1",
                         os="OpenWrt 23.05", mac_address=f"02:de:00:00:{index // 256:02x}:{index % 256:02x}",
                         key=generate_key(), management_ip=profile.management_ip)
         device.monitoring = DeviceMonitoring(status="unknown")
@@ -113,23 +111,28 @@ def _create_devices(organization: Organization, profiles: list[demo_network.Prof
     return devices
 
 
-def _store(connection, seeded: SeededDevice, start: datetime, when: datetime) -> None:
+def _store(connection, device: sample_store.SampleDevice, access_point: demo_network.AccessPoint,
+           start: datetime, when: datetime) -> None:
     """One sample of ``when`` through the ingest path (one within the last five minutes is
     real time: it sets the device's health)."""
     at = (when - start).total_seconds()
-    ingest.store_sample(connection, device=seeded.device, document=seeded.access_point.sample(at),
-                        time=when, current=False)
+    ingest.store_sample(connection, device=device, document=access_point.sample(at), time=when, current=False)
 
 
-def _store_until(connection, seeded: SeededDevice, *, start: datetime, until: datetime,
-                 interval: timedelta) -> int:
-    """The device's samples due before ``until``, oldest first; returns how many."""
-    count = 0
-    while seeded.next_time < until:
-        _store(connection, seeded, start, seeded.next_time)
-        seeded.next_time += interval
-        count += 1
-    return count
+def _store_device(connection, device_id: uuid.UUID, access_point: demo_network.AccessPoint, *, start: datetime,
+                  first: datetime, interval: timedelta) -> int:
+    """A device's samples from ``first`` on, every ``interval`` up to the present, then one
+    real-time sample; returns how many."""
+    with connection.cursor() as cursor:
+        target = sample_store.load_device(cursor, device_id, connection.info)
+    count, when, now = 0, first, utcnow()
+    while when < now:
+        _store(connection, target, access_point, start, when)
+        count, when = count + 1, when + interval
+        if when >= now:
+            now = utcnow()  # the bulk took a while: catch up with the present
+    _store(connection, target, access_point, start, now)
+    return count + 1
 
 
 @contextmanager
@@ -150,29 +153,41 @@ def _bulk_connection() -> Iterator:
         connection.close()
 
 
-def _store_samples(devices: list[Device], access_points: list[demo_network.AccessPoint], *, start: datetime,
-                   end: datetime, interval: timedelta, rng: random.Random, log: Callable[[str], None]) -> int:
-    """Every sample of every device: the bulk up to ``end``, then for each device the
-    samples that fell due meanwhile and a real-time one. Returns the number written.
+def _writer_groups(access_points: list[demo_network.AccessPoint]) -> list[list[int]]:
+    """Positions of the access points each writer takes, whole sites together: sites share
+    no clients, so two writers never wait on the same WiFi client rows."""
+    by_site: dict[demo_network.Site, list[int]] = defaultdict(list)
+    for position, access_point in enumerate(access_points):
+        by_site[access_point.profile.site].append(position)
+    groups: list[list[int]] = [[] for _ in range(WRITERS)]
+    for positions in sorted(by_site.values(), key=len, reverse=True):
+        min(groups, key=len).extend(positions)
+    return [group for group in groups if group]
+
+
+def _store_samples(device_ids: list[uuid.UUID], access_points: list[demo_network.AccessPoint], *,
+                   start: datetime, interval: timedelta, rng: random.Random, log: Callable[[str], None]) -> int:
+    """Every sample of every device, by ``WRITERS`` writers side by side. Returns the
+    number written.
 
     Each device has its own phase within the interval, as real devices do: a chart bucket
     cut short by the edge of its range still gets the samples of some of them."""
-    samples = 0
-    with _bulk_connection() as connection:
-        seeded = []
-        for device, access_point in zip(devices, access_points, strict=True):
-            with connection.cursor() as cursor:
-                target = sample_store.load_device(cursor, device.id, connection.info)
-            seeded.append(SeededDevice(target, access_point, start + interval * rng.random()))
-            count = _store_until(connection, seeded[-1], start=start, until=end, interval=interval)
-            samples += count
-            log(f"  {device.name}: {count} samples")
-        for device in seeded:
-            now = utcnow()
-            samples += _store_until(connection, device, start=start, until=now, interval=interval)
-            _store(connection, device, start, now)
-            samples += 1
-    return samples
+    firsts = [start + interval * rng.random() for _ in device_ids]
+    app = current_app._get_current_object()
+
+    def write(positions: list[int]) -> int:
+        written = 0
+        with app.app_context(), _bulk_connection() as connection:
+            for position in positions:
+                access_point = access_points[position]
+                count = _store_device(connection, device_ids[position], access_point, start=start,
+                                      first=firsts[position], interval=interval)
+                log(f"  {access_point.profile.name}: {count} samples")
+                written += count
+        return written
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        return sum(pool.map(write, _writer_groups(access_points)))
 
 
 def seed_demo(*, devices: int = 30, days: int = 7, interval_minutes: int = 5,
@@ -183,19 +198,18 @@ def seed_demo(*, devices: int = 30, days: int = 7, interval_minutes: int = 5,
     rng = random.Random(42)
     organization, manager, password = _create_organization()
     profiles = [demo_network.profile(index) for index in range(devices)]
-    created = _create_devices(organization, profiles, rng)
+    device_ids = [device.id for device in _create_devices(organization, profiles, rng)]
     db.session.commit()
 
     interval = timedelta(minutes=interval_minutes)
-    end = utcnow()
-    start = end - days * timedelta(days=1)
+    began = utcnow()
+    start = began - days * timedelta(days=1)
     access_points = demo_network.build(
-        profiles, start=start, period=(end - start).total_seconds(),
-        horizon=(end + CATCH_UP_ROOM - start).total_seconds(), shortest=interval.total_seconds(), rng=rng)
-    samples = _store_samples(created, access_points, start=start, end=end, interval=interval, rng=rng,
-                             log=log)
+        profiles, start=start, period=(began - start).total_seconds(),
+        horizon=(began + CATCH_UP_ROOM - start).total_seconds(), shortest=interval.total_seconds(), rng=rng)
+    samples = _store_samples(device_ids, access_points, start=start, interval=interval, rng=rng, log=log)
 
     log("refreshing the chart rollups")
     refresh_rollups(db.session, since=start)  # the whole period at once, not hour by hour later
-    return DemoResult(organization, manager.username, password, len(created), samples)
+    return DemoResult(organization, manager.username, password, len(device_ids), samples)
 

@@ -102,6 +102,10 @@ class Profile:
     reboots: bool  # a firmware upgrade one night: uptime and counters start again
     modem: bool  # an LTE modem beside the wired uplink
 
+    @property
+    def name(self) -> str:
+        return f"demo-ap-{self.index:02d}"
+
 
 def site_of(index: int) -> Site:
     """Every fifth access point is in the head office, the others spread over the sites."""
@@ -264,7 +268,7 @@ class AccessPoint:
             interfaces.append(self._modem())
         return {
             "type": "DeviceMonitoring",
-            "general": {"hostname": f"demo-ap-{self.profile.index:02d}", "uptime": int(at - self.boot),
+            "general": {"hostname": self.profile.name, "uptime": int(at - self.boot),
                         "local_time": int(when.timestamp())},
             "resources": self._resources(len(present), local, at, since),
             "interfaces": interfaces,
