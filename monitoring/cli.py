@@ -20,11 +20,12 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--devices", type=click.IntRange(1, 500), default=30)
     @click.option("--days", type=click.IntRange(1, 30), default=7)
-    def seed_demo(devices: int, days: int) -> None:
+    @click.option("--interval-minutes", type=click.IntRange(1, 60), default=5, help="time between samples")
+    def seed_demo(devices: int, days: int, interval_minutes: int) -> None:
         """Create a demo organization, a manager and devices with a week of samples."""
         from monitoring.services import demo
 
-        result = demo.seed_demo(devices=devices, days=days, log=click.echo)
+        result = demo.seed_demo(devices=devices, days=days, interval_minutes=interval_minutes, log=click.echo)
         if result is None:
             click.echo("demo data exists already (organization slug 'demo'): nothing done")
             return

@@ -1,15 +1,25 @@
-"""Demo data: an organization, a manager, a few dozen devices with locations, and a week of
-samples written through the real ingest path, so charts, sessions and health have something
-to show on a fresh installation."""
+"""Demo data: an organization, a manager, a few dozen access points at a few sites, and a
+week of their samples written through the real ingest path, so that charts, WiFi sessions
+and health have something to show on a fresh installation.
+
+The network itself (clients, traffic, resources) is simulated in
+``monitoring/services/demo_network.py``. Samples are written access point by access point,
+oldest first, at a fixed interval up to the present, then one real-time sample, which sets
+its health. Last, the chart rollups are refreshed, so that every chart is complete at once.
+"""
 from __future__ import annotations
 
-import math
 import random
 import secrets
 import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from monitoring.extensions import db
@@ -24,18 +34,19 @@ from monitoring.models import (
     User,
     utcnow,
 )
-from monitoring.services import ingest
+from monitoring.services import checks, demo_network, ingest
 from monitoring.services.devices import generate_key
 from monitoring.services.users import hash_password
 from monitoring.timeseries import sample_store
+from monitoring.timeseries.rollups import refresh_rollups
 
 DEMO_SLUG = "demo"
-# Around Rome: places with names a network operator would recognise.
-SITES = [
-    ("Central Station", 41.9010, 12.5018), ("University Campus", 41.9035, 12.5144),
-    ("City Hall", 41.8933, 12.4829), ("Harbour Office", 41.7410, 12.2400),
-    ("North Library", 41.9330, 12.4660), ("Airport Terminal", 41.7999, 12.2462),
-]
+# Clients keep arriving a little past the moment the command started: the samples written
+# since, up to each device's real-time one, still see a live network.
+CATCH_UP_ROOM = timedelta(hours=1)
+# Writers side by side: a sample costs about as much CPU here as in the database, so two
+# keep two cores busy.
+WRITERS = 2
 
 
 @dataclass
@@ -47,54 +58,7 @@ class DemoResult:
     samples: int
 
 
-def _payload(index: int, step: int, rng: random.Random, when: datetime) -> dict:
-    """One plausible sample of demo device ``index`` at sample number ``step``."""
-    hour = when.hour + when.minute / 60
-    busy = 0.5 + 0.5 * math.sin((hour - 9) / 24 * 2 * math.pi)  # daytime peak
-    clients_now = max(0, round(8 * busy + rng.uniform(-2, 2)))
-    troubled = index % 11 == 3  # a few devices run out of disk
-    rx = 2_000_000 * step + int(busy * 1_000_000 * step)
-    interfaces = [
-        {"name": "eth0", "type": "ethernet", "up": True,
-         "statistics": {"rx_bytes": rx, "tx_bytes": rx // 4}},
-        {"name": "wlan0", "type": "wireless", "up": True,
-         "statistics": {"rx_bytes": rx // 3, "tx_bytes": rx // 2},
-         "wireless": {"channel": 6, "country": "IT", "frequency": 2437, "mode": "access_point",
-                      "noise": -95, "ssid": "demo-wifi", "tx_power": 20, "htmode": "HT20",
-                      "clients": [
-                          {"mac": f"02:a0:{index:02x}:00:00:{c:02x}", "auth": True,
-                           "authorized": True, "ht": True, "vht": False, "wmm": True, "mfp": False}
-                          for c in range(clients_now)
-                      ]}},
-    ]
-    if index % 7 == 0:  # an LTE uplink
-        interfaces.append({"name": "mobile0", "type": "modem-manager", "mobile": {
-            "imei": "300000001234567", "operator_code": "22250", "operator_name": "Demo Mobile",
-            "connection_status": "connected", "power_status": "on", "manufacturer": "Demo", "model": "LTE-1",
-            "signal": {"lte": {"rssi": -70 + rng.uniform(-8, 8), "rsrp": -100 + rng.uniform(-10, 10),
-                               "rsrq": -10 + rng.uniform(-3, 3), "snr": 12 + rng.uniform(-4, 4)}}}})
-    disk_used = 0.95 if troubled else 0.4 + 0.1 * busy
-    return {
-        "type": "DeviceMonitoring",
-        "general": {"hostname": f"demo-ap-{index:02d}", "uptime": 3600 + step * 900,
-                    "local_time": int(when.timestamp())},
-        "resources": {
-            "load": [round(0.1 + 0.6 * busy + rng.uniform(0, 0.2), 2)] * 3, "cpus": 1,
-            "memory": {"total": 256_000_000, "free": int(256_000_000 * (0.6 - 0.3 * busy)),
-                       "buffered": 8_000_000, "shared": 100_000},
-            "disk": [{"mount_point": "/", "filesystem": "overlay", "size_bytes": 16_000_000,
-                      "used_bytes": int(16_000_000 * disk_used), "available_bytes": int(16_000_000 * (1 - disk_used)),
-                      "used_percent": int(100 * disk_used)}],
-        },
-        "interfaces": interfaces,
-    }
-
-
-def seed_demo(*, devices: int = 30, days: int = 7, interval_minutes: int = 15, log=print) -> DemoResult | None:
-    """Create the demo data; None if it exists already (it is never duplicated)."""
-    if db.session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG)) is not None:
-        return None
-    rng = random.Random(42)
+def _create_organization() -> tuple[Organization, User, str]:
     organization = Organization(name="Demo Networks", slug=DEMO_SLUG)
     db.session.add(organization)
     db.session.flush()
@@ -102,49 +66,150 @@ def seed_demo(*, devices: int = 30, days: int = 7, interval_minutes: int = 15, l
     manager = User(username="demo-manager", email="demo-manager@example.com", password_hash=hash_password(password))
     manager.memberships.append(OrganizationUser(organization_id=organization.id, is_admin=True))
     db.session.add(manager)
-    locations = []
-    for name, latitude, longitude in SITES:
-        location = Location(organization_id=organization.id, name=name, type="outdoor",
-                            latitude=latitude, longitude=longitude, address=f"{name}, Rome")
+    return organization, manager, password
+
+
+def _create_locations(organization: Organization) -> tuple[dict[demo_network.Site, Location], FloorPlan]:
+    """A location per site; the head office is indoor, with a floorplan."""
+    locations = {}
+    for site in (*demo_network.SITES, demo_network.HEAD_OFFICE):
+        indoor = site is demo_network.HEAD_OFFICE
+        location = Location(organization_id=organization.id, name=site.name, type="indoor" if indoor else "outdoor",
+                            latitude=site.latitude, longitude=site.longitude, address=f"{site.name}, Rome")
         db.session.add(location)
-        locations.append(location)
-    office = Location(organization_id=organization.id, name="Head Office", type="indoor",
-                      latitude=41.8986, longitude=12.4769, address="Head Office, Rome")
-    db.session.add(office)
+        locations[site] = location
     db.session.flush()
-    floorplan = FloorPlan(id=uuid.uuid4(), organization_id=organization.id, location_id=office.id, floor=1)
+    floorplan = FloorPlan(id=uuid.uuid4(), organization_id=organization.id,
+                          location_id=locations[demo_network.HEAD_OFFICE].id, floor=1)
     db.session.add(floorplan)
-    demo_devices = []
-    for index in range(devices):
-        device = Device(organization_id=organization.id, name=f"demo-ap-{index:02d}", model="Demo AP 1",
-                        os="OpenWrt 23.05", mac_address=f"02:de:00:00:00:{index:02x}", key=generate_key())
+    return locations, floorplan
+
+
+def _create_devices(organization: Organization, profiles: list[demo_network.Profile],
+                    rng: random.Random) -> list[Device]:
+    """The access points, placed at their sites, with their automatic checks."""
+    locations, floorplan = _create_locations(organization)
+    devices = []
+    for profile in profiles:
+        index = profile.index
+        device = Device(organization_id=organization.id, name=profile.name, model="Demo AP 1",
+                        os="OpenWrt 23.05", mac_address=f"02:de:00:00:{index // 256:02x}:{index % 256:02x}",
+                        key=generate_key(), management_ip=profile.management_ip)
         device.monitoring = DeviceMonitoring(status="unknown")
         db.session.add(device)
         db.session.flush()
-        if index % 5 == 4:
-            placement = DeviceLocation(device_id=device.id, location_id=office.id, floorplan_id=floorplan.id,
+        location = locations[profile.site]
+        if profile.site is demo_network.HEAD_OFFICE:
+            placement = DeviceLocation(device_id=device.id, location_id=location.id, floorplan_id=floorplan.id,
                                        indoor=f"{rng.randint(-200, 0)},{rng.randint(0, 300)}")
         else:
-            placement = DeviceLocation(device_id=device.id, location_id=locations[index % len(locations)].id)
+            placement = DeviceLocation(device_id=device.id, location_id=location.id)
         db.session.add(placement)
-        demo_devices.append(device)
-    db.session.commit()
+        devices.append(device)
+    db.session.flush()
+    checks.create_automatic(db.session, device_ids=[device.id for device in devices])
+    return devices
 
-    end = utcnow()
-    steps = days * 24 * 60 // interval_minutes
-    samples = 0
+
+def _store(connection, device: sample_store.SampleDevice, access_point: demo_network.AccessPoint,
+           start: datetime, when: datetime) -> None:
+    """One sample of ``when`` through the ingest path (one within the last five minutes is
+    real time: it sets the device's health)."""
+    at = (when - start).total_seconds()
+    ingest.store_sample(connection, device=device, document=access_point.sample(at), time=when, current=False)
+
+
+def _store_device(connection, device_id: uuid.UUID, access_point: demo_network.AccessPoint, *, start: datetime,
+                  first: datetime, interval: timedelta) -> int:
+    """A device's samples from ``first`` on, every ``interval`` up to the present, then one
+    real-time sample; returns how many."""
+    with connection.cursor() as cursor:
+        target = sample_store.load_device(cursor, device_id, connection.info)
+    count, when, now = 0, first, utcnow()
+    while when < now:
+        _store(connection, target, access_point, start, when)
+        count, when = count + 1, when + interval
+        if when >= now:
+            now = utcnow()  # the bulk took a while: catch up with the present
+    _store(connection, target, access_point, start, now)
+    return count + 1
+
+
+@contextmanager
+def _bulk_connection() -> Iterator:
+    """A connection of its own for writing samples in bulk, closed for good afterwards (its
+    setting never reaches the pool)."""
     connection = db.engine.raw_connection()
+    connection.detach()
     try:
-        for index, device in enumerate(demo_devices):
-            target = sample_store.load_device(connection.cursor(), device.id, connection.info)
-            for step in range(steps + 1):
-                when = end - timedelta(minutes=interval_minutes * (steps - step))
-                # The last sample is "now": real time, so it sets the device's health.
-                time = None if step == steps else when
-                ingest.store_sample(connection, device=target, document=_payload(index, step, rng, when),
-                                    time=time, current=False)
-                samples += 1
-            log(f"  {device.name}: {steps + 1} samples")
+        with connection.cursor() as cursor:
+            # Each sample commits on its own, as a device POST does; waiting for every commit
+            # to reach the disk would take most of the time. A crash can lose the latest few
+            # samples, never leave half of one.
+            cursor.execute("SET synchronous_commit TO off")
+        connection.commit()
+        yield connection
     finally:
         connection.close()
-    return DemoResult(organization, manager.username, password, len(demo_devices), samples)
+
+
+def _writer_groups(access_points: list[demo_network.AccessPoint]) -> list[list[int]]:
+    """Positions of the access points each writer takes, whole sites together: sites share
+    no clients, so two writers never wait on the same WiFi client rows."""
+    by_site: dict[demo_network.Site, list[int]] = defaultdict(list)
+    for position, access_point in enumerate(access_points):
+        by_site[access_point.profile.site].append(position)
+    groups: list[list[int]] = [[] for _ in range(WRITERS)]
+    for positions in sorted(by_site.values(), key=len, reverse=True):
+        min(groups, key=len).extend(positions)
+    return [group for group in groups if group]
+
+
+def _store_samples(device_ids: list[uuid.UUID], access_points: list[demo_network.AccessPoint], *,
+                   start: datetime, interval: timedelta, rng: random.Random, log: Callable[[str], None]) -> int:
+    """Every sample of every device, by ``WRITERS`` writers side by side. Returns the
+    number written.
+
+    Each device has its own phase within the interval, as real devices do: a chart bucket
+    cut short by the edge of its range still gets the samples of some of them."""
+    firsts = [start + interval * rng.random() for _ in device_ids]
+    app = current_app._get_current_object()
+
+    def write(positions: list[int]) -> int:
+        written = 0
+        with app.app_context(), _bulk_connection() as connection:
+            for position in positions:
+                access_point = access_points[position]
+                count = _store_device(connection, device_ids[position], access_point, start=start,
+                                      first=firsts[position], interval=interval)
+                log(f"  {access_point.profile.name}: {count} samples")
+                written += count
+        return written
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        return sum(pool.map(write, _writer_groups(access_points)))
+
+
+def seed_demo(*, devices: int = 30, days: int = 7, interval_minutes: int = 5,
+              log: Callable[[str], None] = print) -> DemoResult | None:
+    """Create the demo data; None if it exists already (it is never duplicated)."""
+    if db.session.scalar(select(Organization).where(Organization.slug == DEMO_SLUG)) is not None:
+        return None
+    rng = random.Random(42)
+    organization, manager, password = _create_organization()
+    profiles = [demo_network.profile(index) for index in range(devices)]
+    device_ids = [device.id for device in _create_devices(organization, profiles, rng)]
+    db.session.commit()
+
+    interval = timedelta(minutes=interval_minutes)
+    began = utcnow()
+    start = began - days * timedelta(days=1)
+    access_points = demo_network.build(
+        profiles, start=start, period=(began - start).total_seconds(),
+        horizon=(began + CATCH_UP_ROOM - start).total_seconds(), shortest=interval.total_seconds(), rng=rng)
+    samples = _store_samples(device_ids, access_points, start=start, interval=interval, rng=rng, log=log)
+
+    log("refreshing the chart rollups")
+    refresh_rollups(db.session, since=start)  # the whole period at once, not hour by hour later
+    return DemoResult(organization, manager.username, password, len(device_ids), samples)
+
