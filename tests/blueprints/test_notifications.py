@@ -168,6 +168,8 @@ REFUSED_WHEN_SAVED = {
                                   "webhooks may only call public addresses",
     "https://mixed.test/hook": "mixed.test resolves to 192.168.7.7, a private address; "
                                "webhooks may only call public addresses",
+    "https://user:pw@93.184.215.14/hook": "a user name or password in the URL is not sent; "
+                                          "put a token in its path or query",
 }
 
 
