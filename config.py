@@ -208,13 +208,23 @@ class Config:
     # When the WiFi clients check sleeps, in TIME_ZONE: '[["12-24", "01-06"], ["22:00", "06:00"]]'
     # (MM-DD, HH:MM or MM-DD HH:MM; ends included).
     WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE = env_json("WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE", [])
-    # Webhooks: per request timeout, attempts, back-off (doubling from base up to max), and
-    # how long finished deliveries are kept.
+    # Webhooks: the whole of one delivery (resolve, connect, send, answer) in seconds,
+    # attempts, back-off (doubling from base up to max), and how long finished deliveries
+    # are kept.
     WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
     WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
     WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
     WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
     WEBHOOK_DELIVERIES_RETENTION_DAYS = env_int("WEBHOOK_DELIVERIES_RETENTION_DAYS", 7)
+    # Organizations delivered to at once, the longest one run of the webhooks job takes
+    # (deliveries not started by then wait for the next run), and how much of a receiver's
+    # answer is read (its status line and headers; the body is never needed).
+    WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 4)
+    WEBHOOK_RUN_MAX_SECONDS = env_int("WEBHOOK_RUN_MAX_SECONDS", 30)
+    WEBHOOK_MAX_ANSWER_BYTES = env_int("WEBHOOK_MAX_ANSWER_BYTES", 4096)
+    # Let webhooks call loopback, private, link-local and other non-public addresses (a
+    # receiver on the local network). Cloud metadata endpoints stay refused either way.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
     # Retention of the hypertables in days: metrics, the "short" class (data collected), and
     # per-table overrides, e.g. '{"ping_points": 365}'.
     RETENTION_DAYS = env_int("RETENTION_DAYS", 1095)

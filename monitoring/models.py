@@ -5,6 +5,7 @@ Timeseries live in TimescaleDB hypertables defined by the migrations and queried
 """
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -368,6 +369,11 @@ class CheckRequest(db.Model):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
+def new_webhook_secret() -> str:
+    """256 random bits, as 64 hex digits: the key of a webhook's delivery signatures."""
+    return secrets.token_hex(32)
+
+
 class NotificationWebhook(db.Model):
     """Where an organization's notifications are POSTed as JSON, besides being stored."""
 
@@ -377,6 +383,9 @@ class NotificationWebhook(db.Model):
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
     )
     url: Mapped[str] = mapped_column(String(2000))
+    # Signs every delivery (HMAC-SHA256): the receiver holds the same value. Stored as is,
+    # since signing needs it; shown to superusers only.
+    secret: Mapped[str] = mapped_column(String(64), default=new_webhook_secret)
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())

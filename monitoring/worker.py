@@ -150,13 +150,10 @@ def _run_requested_checks():
 
 
 def _deliver_webhooks():
+    """Due deliveries, within ``WEBHOOK_RUN_MAX_SECONDS`` whatever the receivers do, so the
+    jobs after this one in the pass are not held up."""
     config = current_app.config
-    policy = webhooks.Policy(
-        timeout=config["WEBHOOK_TIMEOUT_SECONDS"], max_attempts=config["WEBHOOK_MAX_ATTEMPTS"],
-        retry_base=timedelta(seconds=config["WEBHOOK_RETRY_BASE_SECONDS"]),
-        retry_max=timedelta(seconds=config["WEBHOOK_RETRY_MAX_SECONDS"]),
-    )
-    summary = webhooks.deliver_due(policy=policy)
+    summary = webhooks.deliver_due(policy=webhooks.Policy.from_config(config))
     pruned = webhooks.prune(older_than=timedelta(days=config["WEBHOOK_DELIVERIES_RETENTION_DAYS"]))
     return f"{summary}; {pruned} old deliveries pruned"
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from monitoring import errors
 from monitoring.extensions import db
-from monitoring.models import Notification, NotificationWebhook, Organization, User
+from monitoring.models import Notification, NotificationWebhook, Organization, User, new_webhook_secret
 from monitoring.pagination import paginate
+from monitoring.services import webhook_targets
 from monitoring.tenancy import scoped
 
 LABEL = "Notification"
@@ -77,12 +79,28 @@ def get_webhook(*, organization_id: uuid.UUID) -> NotificationWebhook:
 
 
 def set_webhook(*, organization_id: uuid.UUID, data: dict) -> NotificationWebhook:
+    """Create or change the webhook; a new one gets its signing secret, a changed one keeps
+    it. A URL the worker would refuse to call (see ``webhook_targets``) is a 400 on ``url``."""
     _organization(organization_id)
+    try:
+        webhook_targets.check_saved_url(
+            data["url"], allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"])
+    except webhook_targets.TargetRefused as exc:
+        errors.invalid({"url": [str(exc)]})
     webhook = db.session.get(NotificationWebhook, organization_id) or NotificationWebhook(
-        organization_id=organization_id)
+        organization_id=organization_id, secret=new_webhook_secret())
     webhook.url = data["url"]
     webhook.is_active = data.get("is_active", True)
     db.session.add(webhook)
+    db.session.commit()
+    return webhook
+
+
+def rotate_webhook_secret(*, organization_id: uuid.UUID) -> NotificationWebhook:
+    """A new signing secret replaces the old one at once: every delivery sent from now on,
+    retries included, is signed with it."""
+    webhook = get_webhook(organization_id=organization_id)
+    webhook.secret = new_webhook_secret()
     db.session.commit()
     return webhook
 

@@ -125,6 +125,7 @@ class Tenant:
     outdoor_id: str
     floorplan_id: str
     webhook_url: str
+    webhook_secret: str = ""
     cpu_metric_id: str = ""
     metric_count: int = 0
     ping_check_id: str = ""
@@ -226,16 +227,19 @@ def build_world(make: Factory, client) -> World:
                 db.session.commit()
             devices.append(info)
         tenant = Tenant(letter, str(org.id), org.name, org.slug, devices, str(indoor.id), str(outdoor.id),
-                        str(floorplan.id), f"https://hooks.example.com/{name.lower()}-{uuid.uuid4().hex[:8]}")
-        db.session.add(NotificationWebhook(organization_id=org.id, url=tenant.webhook_url))
+                        str(floorplan.id), f"https://93.184.215.14/hooks/{name.lower()}-{uuid.uuid4().hex[:8]}")
+        webhook = NotificationWebhook(organization_id=org.id, url=tenant.webhook_url)
+        db.session.add(webhook)
         primary = uuid.UUID(tenant.primary.id)
         ping = Check(device_id=primary, name="Ping", check_type="ping", params={})
         spare = Check(device_id=primary, name="WiFi Clients", check_type="wifi_clients", params={})
         db.session.add_all([ping, spare])
         db.session.commit()
         tenant.ping_check_id, tenant.spare_check_id = str(ping.id), str(spare.id)
+        tenant.webhook_secret = webhook.secret
         tenant.tokens |= identifiers(org.id) | identifiers(group.id) | identifiers(floorplan.id)
-        tenant.tokens |= {org.name.lower(), org.slug.lower(), group.name.lower(), tenant.webhook_url}
+        tenant.tokens |= {org.name.lower(), org.slug.lower(), group.name.lower(), tenant.webhook_url,
+                          tenant.webhook_secret}
         for location in (indoor, outdoor):
             tenant.tokens |= identifiers(location.id) | {location.name.lower()}
         tenants[letter] = tenant
@@ -281,15 +285,18 @@ def build_world(make: Factory, client) -> World:
 
 def restore(world: World) -> None:
     """Undo what a write case may have done: created or deleted checks, notifications read,
-    webhooks removed."""
+    webhooks removed, webhook secrets rotated."""
     db.session.execute(delete(Check).where(Check.id.not_in(world.baseline_checks)))
     for tenant in world.tenants.values():
         if not db.session.scalar(select(Check.id).where(Check.id == uuid.UUID(tenant.spare_check_id))):
             db.session.add(Check(id=uuid.UUID(tenant.spare_check_id), device_id=uuid.UUID(tenant.primary.id),
                                  name="WiFi Clients", check_type="wifi_clients", params={}))
-        if not db.session.scalar(select(NotificationWebhook.url)
-                                 .where(NotificationWebhook.organization_id == uuid.UUID(tenant.org_id))):
-            db.session.add(NotificationWebhook(organization_id=uuid.UUID(tenant.org_id), url=tenant.webhook_url))
+        org_id = uuid.UUID(tenant.org_id)
+        if not db.session.scalar(select(NotificationWebhook.url).where(NotificationWebhook.organization_id == org_id)):
+            db.session.add(NotificationWebhook(organization_id=org_id, url=tenant.webhook_url))
+            db.session.flush()
+        db.session.execute(update(NotificationWebhook).where(NotificationWebhook.organization_id == org_id)
+                           .values(secret=tenant.webhook_secret))
     db.session.execute(update(Notification).values(unread=True))
     db.session.commit()
 
@@ -588,7 +595,14 @@ def notification_check(unread: bool):
 
 def check_webhook(world, role, owner, body):
     tenant = world.tenants[owner]
-    assert body == body | {"organization": tenant.org_id, "url": tenant.webhook_url, "is_active": True}
+    assert body == body | {"organization": tenant.org_id, "url": tenant.webhook_url, "is_active": True,
+                           "secret": tenant.webhook_secret}
+
+
+def check_rotated_secret(world, role, owner, body):
+    tenant = world.tenants[owner]
+    assert body == body | {"organization": tenant.org_id, "url": tenant.webhook_url}
+    assert re.fullmatch(r"[0-9a-f]{64}", body["secret"]) and body["secret"] != tenant.webhook_secret
 
 
 # --- the operations -----------------------------------------------------------------------
@@ -743,6 +757,9 @@ OPERATIONS = [
               lambda w, o, r: WEBHOOK.format(w.tenants[o].org_id), superusers(),
               body=lambda w, o: {"url": w.tenants[o].webhook_url, "is_active": True}, check=check_webhook,
               denied=NO_PERMISSION, writes=True),
+    Operation("POST webhook rotate-secret", "notifications.rotate_webhook_secret", "POST",
+              lambda w, o, r: WEBHOOK.format(w.tenants[o].org_id) + "rotate-secret/", superusers(),
+              check=check_rotated_secret, denied=NO_PERMISSION, writes=True),
     Operation("DELETE webhook", "notifications.Webhook", "DELETE",
               lambda w, o, r: WEBHOOK.format(w.tenants[o].org_id), superusers(204), denied=NO_PERMISSION,
               writes=True),
