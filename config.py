@@ -48,20 +48,47 @@ def database_url(raw: str) -> str:
     return raw
 
 
+def read_or_create_secret(key_file: Path) -> str:
+    """The secret kept in ``key_file``, created on first use.
+
+    Every process starting at once (gunicorn's workers on a first boot) must end up with the
+    same secret, and no one but the owner may ever read it. So a new secret is written in
+    full to a file of its own, created with mode 0600 (``O_CREAT | O_EXCL``), and then linked
+    to ``key_file``: the link fails if another process linked its secret first, and this
+    process then reads that one. No process can read a half-written or world-readable file.
+    """
+    try:
+        return _read_secret(key_file)
+    except FileNotFoundError:
+        pass
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    candidate = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(secret)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(candidate, key_file)
+        except FileExistsError:
+            return _read_secret(key_file)
+    finally:
+        candidate.unlink()
+    return secret
+
+
+def _read_secret(key_file: Path) -> str:
+    secret = key_file.read_text().strip()
+    if not secret:
+        raise ValueError(f"{key_file} is empty: delete it to have a new secret key made, or set SECRET_KEY")
+    return secret
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else one kept in var/ so sessions survive restarts."""
-    configured = os.environ.get("SECRET_KEY")
-    if configured:
-        return configured
-    key_file = BASE_DIR / "var" / "secret_key"
-    try:
-        return key_file.read_text().strip()
-    except FileNotFoundError:
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-        return key
+    return os.environ.get("SECRET_KEY") or read_or_create_secret(BASE_DIR / "var" / "secret_key")
 
 
 class Config:
