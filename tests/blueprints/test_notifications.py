@@ -142,3 +142,18 @@ def test_webhook_validation_and_access(client, make, org, admin_headers):
     assert client.get(url, headers=manager).status_code == 403
     missing = f"/api/v1/notifications/organization/{uuid.uuid4()}/webhook/"
     assert client.get(missing, headers=admin_headers).status_code == 404
+
+
+def test_a_device_name_a_manager_chose_is_text_in_a_superusers_notification(client, make, org):
+    superuser, manager = make.user(superuser=True), make.user(manages=[org])
+    device = make.device(org)
+    planted = "[Verify your account](https://evil.example/login)"
+    response = client.patch(f"/api/v1/controller/device/{device.id}/", headers=make.headers(manager),
+                            json={"name": planted})
+    assert response.status_code == 200
+    full_disk_then_recovery(client, device)
+    messages = [n["message"] for n in client.get(URL, headers=make.headers(superuser)).get_json()["results"]]
+    assert len(messages) == 2
+    escaped = "\\[Verify your account\\]\\(https\\://evil\\.example/login\\)"
+    assert messages[1] == (f"The device [{escaped}](/api/v1/monitoring/device/{device.id}/) is "
+                           "experiencing a peak in disk usage, which has gone over 90%.")
