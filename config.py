@@ -1,6 +1,7 @@
 """Configuration read from the environment, with defaults that work on a laptop."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -38,6 +39,20 @@ def env_json(name: str, default):
         return json.loads(raw)
     except ValueError as exc:
         raise ValueError(f"environment variable {name} must be JSON, got {raw!r}") from exc
+
+
+def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated networks in CIDR notation (``10.0.0.0/8, fd00::/8``); host bits are
+    ignored (``192.168.1.7/24`` is ``192.168.1.0/24``). Empty: none."""
+    networks = []
+    for item in os.environ.get(name, "").split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError as exc:
+                raise ValueError(f"environment variable {name} must list networks such as 10.0.0.0/8, "
+                                 f"got {item.strip()!r}") from exc
+    return tuple(networks)
 
 
 def database_url(raw: str) -> str:
@@ -205,6 +220,10 @@ class Config:
     # Ping the management IP only (false: the last IP the device was seen at, when no
     # management IP is set).
     MANAGEMENT_IP_ONLY = env_bool("MANAGEMENT_IP_ONLY", True)
+    # The networks whose addresses may be pinged, e.g. "10.0.0.0/8,fd00::/8"; a device with
+    # an address elsewhere is not pinged. Empty: any address. Managers choose the addresses:
+    # without a limit, the charts tell them which hosts of any network answer.
+    PING_ALLOWED_NETWORKS = env_networks("PING_ALLOWED_NETWORKS")
     # Clear the management IP when a device turns critical. Off by default: nothing in this
     # service learns the address again (the reference relies on its controller for that).
     AUTO_CLEAR_MANAGEMENT_IP = env_bool("AUTO_CLEAR_MANAGEMENT_IP", False)

@@ -8,7 +8,12 @@ import stat
 import subprocess
 import sys
 import time
+from ipaddress import ip_network
 from pathlib import Path
+
+import pytest
+
+from config import env_networks
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 8
@@ -61,3 +66,14 @@ def test_processes_starting_together_share_one_key_only_the_owner_can_read(tmp_p
 
         # A later start reads the same key.
         assert start_together(directory)[0] == keys[0]
+
+
+def test_ping_allowed_networks_are_comma_separated_networks(monkeypatch):
+    monkeypatch.setenv("PING_ALLOWED_NETWORKS", " 10.0.0.0/8, 192.168.1.7/24 ,fd00::/8,,")
+    assert env_networks("PING_ALLOWED_NETWORKS") == (
+        ip_network("10.0.0.0/8"), ip_network("192.168.1.0/24"), ip_network("fd00::/8"))
+    monkeypatch.setenv("PING_ALLOWED_NETWORKS", "")
+    assert env_networks("PING_ALLOWED_NETWORKS") == ()  # any address
+    monkeypatch.setenv("PING_ALLOWED_NETWORKS", "10.0.0.0/8,intranet")
+    with pytest.raises(ValueError, match="PING_ALLOWED_NETWORKS.*'intranet'"):
+        env_networks("PING_ALLOWED_NETWORKS")
