@@ -1,6 +1,7 @@
 """Configuration read from the environment, with defaults that work on a laptop."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -48,6 +49,20 @@ def env_json(name: str, default):
         raise ValueError(f"environment variable {name} must be JSON, got {raw!r}") from exc
 
 
+def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated networks in CIDR notation (``10.0.0.0/8, fd00::/8``); host bits are
+    ignored (``192.168.1.7/24`` is ``192.168.1.0/24``). Empty: none."""
+    networks = []
+    for item in os.environ.get(name, "").split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError as exc:
+                raise ValueError(f"environment variable {name} must list networks such as 10.0.0.0/8, "
+                                 f"got {item.strip()!r}") from exc
+    return tuple(networks)
+
+
 def database_url(raw: str) -> str:
     """Accept the usual ``postgresql://`` / ``postgres://`` URLs; the driver is psycopg2."""
     for prefix in ("postgresql://", "postgres://"):
@@ -56,20 +71,47 @@ def database_url(raw: str) -> str:
     return raw
 
 
+def read_or_create_secret(key_file: Path) -> str:
+    """The secret kept in ``key_file``, created on first use.
+
+    Every process starting at once (gunicorn's workers on a first boot) must end up with the
+    same secret, and no one but the owner may ever read it. So a new secret is written in
+    full to a file of its own, created with mode 0600 (``O_CREAT | O_EXCL``), and then linked
+    to ``key_file``: the link fails if another process linked its secret first, and this
+    process then reads that one. No process can read a half-written or world-readable file.
+    """
+    try:
+        return _read_secret(key_file)
+    except FileNotFoundError:
+        pass
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    candidate = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(secret)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(candidate, key_file)
+        except FileExistsError:
+            return _read_secret(key_file)
+    finally:
+        candidate.unlink()
+    return secret
+
+
+def _read_secret(key_file: Path) -> str:
+    secret = key_file.read_text().strip()
+    if not secret:
+        raise ValueError(f"{key_file} is empty: delete it to have a new secret key made, or set SECRET_KEY")
+    return secret
+
+
 def _secret_key() -> str:
     """SECRET_KEY from the environment, else one kept in var/ so sessions survive restarts."""
-    configured = os.environ.get("SECRET_KEY")
-    if configured:
-        return configured
-    key_file = BASE_DIR / "var" / "secret_key"
-    try:
-        return key_file.read_text().strip()
-    except FileNotFoundError:
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-        return key
+    return os.environ.get("SECRET_KEY") or read_or_create_secret(BASE_DIR / "var" / "secret_key")
 
 
 class Config:
@@ -196,6 +238,10 @@ class Config:
     # Ping the management IP only (false: the last IP the device was seen at, when no
     # management IP is set).
     MANAGEMENT_IP_ONLY = env_bool("MANAGEMENT_IP_ONLY", True)
+    # The networks whose addresses may be pinged, e.g. "10.0.0.0/8,fd00::/8"; a device with
+    # an address elsewhere is not pinged. Empty: any address. Managers choose the addresses:
+    # without a limit, the charts tell them which hosts of any network answer.
+    PING_ALLOWED_NETWORKS = env_networks("PING_ALLOWED_NETWORKS")
     # Clear the management IP when a device turns critical. Off by default: nothing in this
     # service learns the address again (the reference relies on its controller for that).
     AUTO_CLEAR_MANAGEMENT_IP = env_bool("AUTO_CLEAR_MANAGEMENT_IP", False)

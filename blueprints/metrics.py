@@ -1,8 +1,9 @@
 """``GET /metrics``: the service's Prometheus metrics, for a Prometheus server to scrape.
 
-Not an API operation (kept out of the OpenAPI document). When ``METRICS_TOKEN`` is set, a
-scrape must send it as ``Authorization: Bearer <token>`` (Prometheus' ``authorization``
-setting); otherwise restrict the path at the reverse proxy if it must not be public.
+Not an API operation (kept out of the OpenAPI document). Without ``METRICS_TOKEN`` anyone
+may scrape, and gets the process and request metrics only: nothing that names a tenant.
+When it is set, a scrape must send it as ``Authorization: Bearer <token>`` (Prometheus'
+``authorization`` setting) and also gets the devices by health status per organization.
 """
 from __future__ import annotations
 
@@ -31,9 +32,12 @@ def prometheus_metrics():
     if not current_app.config["METRICS_ENABLED"]:
         abort(404)
     token = current_app.config["METRICS_TOKEN"]
+    tenant_collectors = []
     if token:
         _check_token(token)
-    body, content_type = exposition([DeviceHealthCollector()])
+        # Organization ids and slugs are labels: only for whoever holds the token.
+        tenant_collectors.append(DeviceHealthCollector())
+    body, content_type = exposition(tenant_collectors)
     response = Response(body, content_type=content_type)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -18,8 +18,11 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import abort as webargs_abort
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
+
+from monitoring.netjson import MAX_NESTING_DEPTH, nested_deeper_than
 
 # Stable constraint names make Alembic migrations reproducible.
 NAMING_CONVENTION = {
@@ -70,9 +73,26 @@ def remove_session(exception: BaseException | None = None) -> None:
 
 
 class ArgumentsParser(FlaskParser):
-    """webargs parser answering 400 for invalid input, as the reference API does."""
+    """webargs parser answering 400 for invalid input, as the reference API does.
+
+    Every JSON body a view reads comes through here: a body nested deeper than any request
+    needs is refused at once, before the schemas (some of which walk values recursively)
+    see it. Python's parser itself gives up on a few hundred levels with RecursionError,
+    which is the same bad input."""
 
     DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        try:
+            document = super()._raw_load_json(req)
+            too_deep = isinstance(document, dict | list) and nested_deeper_than(document, MAX_NESTING_DEPTH)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            # In the shape of webargs' own answer to malformed JSON.
+            message = f"Invalid JSON body: nested more than {MAX_NESTING_DEPTH} levels deep."
+            webargs_abort(400, messages={"json": [message]})
+        return document
 
 
 class Blueprint(_Blueprint):

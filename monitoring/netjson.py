@@ -24,6 +24,7 @@ __all__ = [
     "invalid_data",
     "MAX_NESTING_DEPTH",
     "access_technology",
+    "nested_deeper_than",
     "normalise_ifname",
     "out_of_range_number",
     "replace_unstorable_characters",
@@ -258,7 +259,7 @@ def invalid_data(path: str, message: str) -> str:
     return f'Invalid data in "#/{path}", validator says:\n\n{message}'
 
 
-def _nested_deeper_than(document: Any, limit: int) -> bool:
+def nested_deeper_than(document: Any, limit: int) -> bool:
     """Whether ``document`` has more than ``limit`` levels of nested arrays/objects.
 
     Iterative, so that measuring cannot itself exhaust the stack.
@@ -307,7 +308,7 @@ def validation_error(document: Any) -> str | None:
     ``MAX_NESTING_DEPTH`` levels are rejected at the root before schema validation, so
     callers can copy, transform and serialise any document this accepts.
     """
-    if isinstance(document, dict | list) and _nested_deeper_than(document, MAX_NESTING_DEPTH):
+    if isinstance(document, dict | list) and nested_deeper_than(document, MAX_NESTING_DEPTH):
         return invalid_data("", _TOO_DEEP)
     if _fast_valid(document):
         return None

@@ -1,5 +1,6 @@
 from marshmallow import fields, validate
 
+from monitoring.services.devices import INVALID_KEY
 from schemas.common import BaseSchema, PageArgsSchema, UTCDateTime
 from schemas.validators import DEVICE_KEY, IPAddress, MacAddress
 
@@ -17,8 +18,9 @@ class DeviceSchema(BaseSchema):
     group = fields.UUID(allow_none=True, attribute="group_id")
     mac_address = MacAddress(required=True)
     key = fields.String(
-        validate=[validate.Length(min=1, max=64), validate.Regexp(DEVICE_KEY, error="Only letters and digits.")],
-        metadata={"description": "the device's secret; generated when omitted"},
+        validate=validate.Regexp(DEVICE_KEY, error=INVALID_KEY),
+        metadata={"description": "the device's secret, 16 to 64 letters and digits, unique; "
+                                 "generated (32 hex digits) when omitted"},
     )
     last_ip = IPAddress(dump_only=True, allow_none=True)
     management_ip = IPAddress(allow_none=True)

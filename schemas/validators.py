@@ -11,7 +11,9 @@ _MAC_FORMS = re.compile(
     r"^(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12})$"
 )
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
-DEVICE_KEY = re.compile(r"^[a-zA-Z0-9]+$")
+# A device key a client chooses: at least 16 characters, so that keys cannot be found by
+# trying (generated ones are 32 hex digits, as OpenWISP's registration derives on the device).
+DEVICE_KEY = re.compile(r"^[a-zA-Z0-9]{16,64}$")
 
 
 def normalise_mac(value: str) -> str:

@@ -29,6 +29,7 @@ DEVICE_DEACTIVATED = "The device is deactivated: its checks do not run."
 ORGANIZATION_DISABLED = "The device's organization is disabled: its checks do not run."
 NO_MANAGEMENT_IP = "The device has no management IP: it is not pinged."
 NO_ADDRESS = "The device has neither a management IP nor a last IP: it is not pinged."
+ADDRESS_NOT_ALLOWED = "The device's address is outside the networks that may be pinged: it is not pinged."
 WIFI_CLIENTS_SNOOZED = "The WiFi clients checks are snoozed at this time."
 # Columns of a point that say where and when, not what was measured.
 POINT_KEYS = ("time", "device_id")
@@ -85,8 +86,12 @@ def skip_reason(check: Check, device: Device, *, organization_active: bool) -> s
         return DEVICE_DEACTIVATED
     if not organization_active:
         return ORGANIZATION_DISABLED
-    if check.check_type == "ping" and check_runs.ping_address(device.management_ip, device.last_ip) is None:
-        return NO_MANAGEMENT_IP if current_app.config["MANAGEMENT_IP_ONLY"] else NO_ADDRESS
+    if check.check_type == "ping":
+        address = check_runs.device_address(device.management_ip, device.last_ip)
+        if address is None:
+            return NO_MANAGEMENT_IP if current_app.config["MANAGEMENT_IP_ONLY"] else NO_ADDRESS
+        if not check_runs.may_ping(address):
+            return ADDRESS_NOT_ALLOWED
     if check.check_type == "wifi_clients":
         status = device.monitoring.status
         if status in check_runs.SKIP_WIFI_CLIENTS:

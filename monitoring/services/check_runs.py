@@ -10,6 +10,7 @@ it, so both paths judge and write health the same way.
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import uuid
 from collections import defaultdict
@@ -70,11 +71,12 @@ class RunSummary:
     notifications: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     errors: int = 0
-    skipped: int = 0  # ping checks of devices without an address to ping
+    skipped: int = 0  # ping checks of devices without an address to ping, or outside the allowed networks
 
     def __str__(self) -> str:
         statuses = ", ".join(f"{count} {status}" for status, count in sorted(self.statuses.items())) or "none"
-        return (f"{self.checks} checks ({self.skipped} not pinged: no address), {self.points} points, "
+        return (f"{self.checks} checks ({self.skipped} not pinged: no address, or not an allowed one), "
+                f"{self.points} points, "
                 f"{self.changes} health changes, "
                 f"{self.notifications} notifications, status changes: {statuses}, {self.errors} errors")
 
@@ -108,11 +110,29 @@ def load_targets(*, check_types: tuple[str, ...] | None = None,
 
 # --- measuring ------------------------------------------------------------------------
 
-def ping_address(management_ip: str | None, last_ip: str | None) -> str | None:
-    """The address the ping check pings: the management IP, or, when ``MANAGEMENT_IP_ONLY``
-    is off, the last IP the device sent from; None when there is none (nothing is pinged)."""
+def device_address(management_ip: str | None, last_ip: str | None) -> str | None:
+    """The address to ping a device at: the management IP, or, when ``MANAGEMENT_IP_ONLY``
+    is off, the last IP the device sent from; None when there is none."""
     address = management_ip or (None if current_app.config["MANAGEMENT_IP_ONLY"] else last_ip)
     return fping.normalise(address) if address else None
+
+
+def may_ping(address: str) -> bool:
+    """Whether ``address`` lies in ``PING_ALLOWED_NETWORKS`` (any address when none is set).
+    An IPv4-mapped IPv6 address is judged as the IPv4 address it reaches."""
+    networks = current_app.config["PING_ALLOWED_NETWORKS"]
+    if not networks:
+        return True
+    ip = ipaddress.ip_address(address)
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    return any(ip in network for network in networks)
+
+
+def ping_address(management_ip: str | None, last_ip: str | None) -> str | None:
+    """The address the ping check pings; None when the device has none or it lies outside
+    the networks that may be pinged (the device is then not pinged at all)."""
+    address = device_address(management_ip, last_ip)
+    return address if address is not None and may_ping(address) else None
 
 
 def ping_params(params: dict) -> dict:
@@ -122,9 +142,10 @@ def ping_params(params: dict) -> dict:
 
 def measure_ping(targets: list[Target], summary: RunSummary) -> list[Result]:
     """One fping process per batch of addresses with the same parameters; the batches run
-    side by side. A device without an address is not pinged at all: no point, its health
-    untouched. (The reference stores it as unreachable, which makes every device behind NAT
-    a problem; ``data_collected`` is what notices such a device going silent.)"""
+    side by side. A device without an address (or with one outside PING_ALLOWED_NETWORKS)
+    is not pinged at all: no point, its health untouched. (The reference stores it as
+    unreachable, which makes every device behind NAT a problem; ``data_collected`` is what
+    notices such a device going silent.)"""
     config = current_app.config
     results: list[Result] = []
     by_params: dict[tuple, dict[str, list[Target]]] = defaultdict(lambda: defaultdict(list))

@@ -24,6 +24,9 @@ from monitoring.tenancy import scoped
 
 LABEL = "Device"
 DUPLICATE = {"non_field_errors": ["A device with this name, MAC address or key already exists."]}
+# The one answer to every refused key (malformed, too short, or another device's, whichever
+# tenant it belongs to): which keys exist is no one's business.
+INVALID_KEY = "Enter a key of 16 to 64 letters and digits that no other device uses."
 
 
 def generate_key() -> str:
@@ -56,7 +59,9 @@ def _check_unique(organization_id, *, name=None, mac_address=None, key=None, exc
         checks.append(("mac_address", Device.mac_address == mac_address, Device.organization_id == organization_id,
                        "A device with this MAC address already exists in the organization."))
     if key is not None:
-        checks.append(("key", Device.key == key, True, "A device with this key already exists."))
+        # Across every organization, answered as any invalid key is: nothing tells that
+        # another tenant's device has it.
+        checks.append(("key", Device.key == key, True, INVALID_KEY))
     problems = {}
     for field, condition, scope, message in checks:
         statement = select(Device.id).where(condition, scope)

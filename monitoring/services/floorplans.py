@@ -1,6 +1,8 @@
 """Floorplans of indoor locations, with an optional uploaded image."""
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -74,25 +76,43 @@ def remove_image(relative: str | None) -> None:
         (Path(current_app.config["MEDIA_ROOT"]) / relative).unlink(missing_ok=True)
 
 
-def _store_image(floorplan: FloorPlan, image: FileStorage) -> str | None:
-    """Save the file as the floorplan's image; the previous image file if it is now unused."""
+def _stage_image(floorplan: FloorPlan, image: FileStorage) -> tuple[str, Path]:
+    """Write the upload beside the floorplan's image file, under a temporary name: the
+    image in place stays as it is until the change is committed. Returns the image's
+    path relative to MEDIA_ROOT and the temporary file."""
     relative = f"floorplans/{floorplan.id}{Path(image.filename).suffix.lower()}"
-    target = Path(current_app.config["MEDIA_ROOT"]) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    image.save(target)
+    directory = (Path(current_app.config["MEDIA_ROOT"]) / relative).parent
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{floorplan.id}.", suffix=".upload")
+    with os.fdopen(handle, "wb") as file:
+        image.save(file)
+    return relative, Path(temporary)
+
+
+def _commit_with_image(floorplan: FloorPlan, image: FileStorage | None) -> None:
+    """Commit the floorplan; an uploaded image takes its place (a rename, atomic) only once
+    the row is committed, and is deleted if the commit fails. The image it replaces goes
+    after the commit too (e.g. a .png replaced by a .jpg)."""
+    if image is None:
+        commit(DUPLICATE)
+        return
+    relative, staged = _stage_image(floorplan, image)
     replaced = floorplan.image if floorplan.image != relative else None
     floorplan.image = relative
-    return replaced
+    try:
+        commit(DUPLICATE)
+        staged.replace(Path(current_app.config["MEDIA_ROOT"]) / relative)
+    finally:
+        staged.unlink(missing_ok=True)  # only still there when the commit failed
+    remove_image(replaced)
 
 
 def create(*, user: User, data: dict, image: FileStorage | None = None) -> FloorPlan:
     location = _indoor_location(data["location_id"], user=user)
     _check_floor_free(location.id, data["floor"])
     floorplan = FloorPlan(id=uuid.uuid4(), organization_id=location.organization_id, **data)
-    if image is not None:
-        _store_image(floorplan, image)
     db.session.add(floorplan)
-    commit(DUPLICATE)
+    _commit_with_image(floorplan, image)
     return floorplan
 
 
@@ -110,10 +130,18 @@ def update(*, user: User, floorplan_id: uuid.UUID, data: dict, image: FileStorag
     _check_floor_free(location_id, data.get("floor", floorplan.floor), exclude=floorplan.id)
     for name, value in data.items():
         setattr(floorplan, name, value)
-    replaced = _store_image(floorplan, image) if image is not None else None
-    commit(DUPLICATE)
-    remove_image(replaced)  # e.g. a .png replaced by a .jpg
+    _commit_with_image(floorplan, image)
     return floorplan
+
+
+def image_path(*, user: User, path: str) -> str:
+    """``path`` (relative to MEDIA_ROOT) if it is the image of a floorplan ``user`` may see:
+    a manager of its organization or a superuser. Any other path, an image of another
+    tenant's floorplan included, is not found."""
+    organization_id = db.session.scalar(select(FloorPlan.organization_id).where(FloorPlan.image == path))
+    if organization_id is None or not manages(user, organization_id):
+        errors.not_found()
+    return path
 
 
 def delete(*, user: User, floorplan_id: uuid.UUID) -> None:

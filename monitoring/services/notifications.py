@@ -1,6 +1,8 @@
 """Texts of problem and recovery notifications (spec metrics.md §1.3)."""
 from __future__ import annotations
 
+import re
+
 from monitoring.registry import METRICS, NOTIFICATION_VERBS
 
 LEVELS = {"problem": "warning", "recovery": "info"}
@@ -11,9 +13,22 @@ def notification_type(configuration: str, kind: str) -> str:
     return f"{configuration}_{kind}"
 
 
+# What can start markup within a line of Markdown: links, images, emphasis, code, raw HTML,
+# autolinks and entities, and the ":" and "." of the bare links some renderers make. Each is
+# escaped with a backslash, as CommonMark allows for any ASCII punctuation.
+_MARKUP_CHARACTERS = re.compile(r"([\\`*_\[\]()<>!#|~.:&])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as Markdown that renders as that text and nothing else. Line breaks become
+    spaces: text inside a line cannot start a heading, a list or a quote."""
+    return _MARKUP_CHARACTERS.sub(r"\\\1", re.sub(r"[\r\n]+", " ", text))
+
+
 def message(*, configuration: str, kind: str, device_name: str, device_url: str, threshold: float | None) -> str:
-    """The markdown message, with a link to the device."""
-    target = f"[{device_name}]({device_url})"
+    """The markdown message, with a link to the device. The device's name is chosen by a
+    manager and read by superusers and webhook receivers: it is escaped, never markup."""
+    target = f"[{escape_markdown(device_name)}]({device_url})"
     verb = NOTIFICATION_VERBS[configuration][0 if kind == "problem" else 1]
     label = METRICS[configuration].label
     if configuration in RESOURCE_NAMES:

@@ -63,7 +63,11 @@ def create(*, user: User, data: dict) -> Organization:
 
 def update(*, user: User, organization_id: uuid.UUID, data: dict) -> Organization:
     organization = get(user=user, organization_id=organization_id)
-    if "slug" in data:
+    if "slug" in data and data["slug"] != organization.slug:
+        # Slugs are unique across tenants: a manager choosing one would learn from the
+        # answer which slugs the other organizations have.
+        if not user.is_superuser:
+            errors.forbidden("Only superusers can change an organization's slug.")
         _check_slug_free(data["slug"], exclude=organization.id)
     if data.get("description") is None:
         data.pop("description", None)

@@ -188,8 +188,9 @@ def create(*, user: User, data: dict) -> User:
     return target
 
 
-# Changing these takes over an account: only for whoever manages all of the user's tenants.
-ACCOUNT_FIELDS = ("username", "email", "password", "is_active")
+# Changing these takes over an account, or changes how it appears to the user's other
+# tenants: only for whoever manages all of the user's organizations (or a superuser).
+ACCOUNT_FIELDS = ("username", "email", "password", "is_active", "first_name", "last_name")
 
 
 def _belongs_elsewhere(target: User, *, viewer: User) -> bool:

@@ -1,6 +1,8 @@
 """The alert-settings and checks endpoints of a device: values, validation, tenancy."""
 from __future__ import annotations
 
+from ipaddress import ip_network
+
 import pytest
 from sqlalchemy import select
 
@@ -267,6 +269,19 @@ def test_without_management_ip_only_a_device_with_neither_address_is_skipped(cli
         "status": "skipped", "reason": "The device has neither a management IP nor a last IP: it is not pinged.",
         "time": None, "values": None}
     device.last_ip = "127.0.0.1"
+    db.session.commit()
+    assert results(client, device, manager_headers)["ping"] == NOT_RUN
+
+
+def test_a_ping_check_outside_the_allowed_networks_says_why(client, app, make, org, manager_headers, monkeypatch):
+    monkeypatch.setitem(app.config, "PING_ALLOWED_NETWORKS", (ip_network("10.0.0.0/8"),))
+    device = make.device(org, management_ip="192.168.1.1")
+    add_check(device, "ping")
+    assert results(client, device, manager_headers)["ping"] == {
+        "status": "skipped", "reason": "The device's address is outside the networks that may be pinged: "
+                                       "it is not pinged.",
+        "time": None, "values": None}
+    device.management_ip = "10.1.2.3"
     db.session.commit()
     assert results(client, device, manager_headers)["ping"] == NOT_RUN
 

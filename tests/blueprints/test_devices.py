@@ -20,6 +20,8 @@ from tests.blueprints.management_support import (
 )
 
 URL = "/api/v1/controller/device/"
+# Every refused key gets this one answer, a key another device has included.
+INVALID_KEY = "Enter a key of 16 to 64 letters and digits that no other device uses."
 DEVICE_FIELDS = [
     "id", "name", "organization", "group", "mac_address", "key", "last_ip", "management_ip", "model", "os",
     "system", "notes", "hardware_id", "is_deactivated", "config", "monitoring", "created", "modified",
@@ -77,14 +79,14 @@ def test_create_keys_are_random(client, tenants):
 def test_create_with_all_writable_fields(client, tenants, make):
     group = make_group(tenants.a, "aps")
     data = payload(
-        tenants.a, group=str(group.id), key="MySecretKey123", management_ip="10.0.0.1", model="TL-WR",
+        tenants.a, group=str(group.id), key="MySecretKey123456", management_ip="10.0.0.1", model="TL-WR",
         os="OpenWrt 23.05", system="ath79", notes="rack 3", hardware_id="HW-1",
     )
     response = client.post(URL, headers=tenants.headers_a, json=data)
     assert response.status_code == 201
     body = response.get_json()
     assert body["group"] == str(group.id)
-    assert body["key"] == "MySecretKey123"
+    assert body["key"] == "MySecretKey123456"
     assert body["management_ip"] == "10.0.0.1"
     assert (body["model"], body["os"], body["system"], body["notes"], body["hardware_id"]) == (
         "TL-WR", "OpenWrt 23.05", "ath79", "rack 3", "HW-1",
@@ -161,9 +163,10 @@ def test_required_fields(client, tenants):
     ("name", None, "This field may not be null."),
     ("organization", "not-a-uuid", "Not a valid UUID."),
     ("group", "not-a-uuid", "Not a valid UUID."),
-    ("key", "has spaces", "Only letters and digits."),
-    ("key", "", "Length must be between 1 and 64."),
-    ("key", "k" * 65, "Length must be between 1 and 64."),
+    ("key", "has spaces but is long", INVALID_KEY),
+    ("key", "", INVALID_KEY),
+    ("key", "k" * 15, INVALID_KEY),
+    ("key", "k" * 65, INVALID_KEY),
     ("hardware_id", "h" * 33, "Longer than maximum length 32."),
 ])
 def test_invalid_field_is_400_keyed_by_field(client, tenants, field, value, message):
@@ -208,12 +211,24 @@ def test_same_name_and_mac_allowed_in_another_org(client, tenants, make):
     assert count(Device) == 2
 
 
-def test_duplicate_key_is_400_even_across_orgs(client, tenants, make):
+def test_a_key_of_another_device_is_refused_like_any_invalid_key(client, tenants, make):
+    """Keys are unique across organizations; whose key it is stays untold: the answer is the
+    one a malformed key gets."""
     other = make.device(tenants.b)
     response = client.post(URL, headers=tenants.headers_a, json=payload(tenants.a, key=other.key))
     assert response.status_code == 400
-    assert response.get_json() == {"key": ["A device with this key already exists."]}
+    assert response.get_json() == {"key": [INVALID_KEY]}
+    malformed = client.post(URL, headers=tenants.headers_a, json=payload(tenants.a, key="short"))
+    assert malformed.get_json() == response.get_json()
     assert count(Device) == 1
+
+
+@pytest.mark.parametrize("key", ["k" * 16, "0123456789abcdef" * 2, "A1" * 32])
+def test_a_chosen_key_of_16_to_64_letters_and_digits_is_kept(client, tenants, key):
+    """OpenWISP's registration derives 32-character keys on the device."""
+    response = client.post(URL, headers=tenants.headers_a, json=payload(tenants.a, key=key))
+    assert response.status_code == 201
+    assert response.get_json()["key"] == key
 
 
 def test_group_of_another_org_is_400(client, tenants):
@@ -499,7 +514,7 @@ def test_patch_to_duplicate_name_mac_or_key_is_400(client, tenants, make):
     assert list(response.get_json()) == ["mac_address"]
     response = client.patch(url, headers=tenants.headers_a, json={"key": foreign.key})
     assert response.status_code == 400
-    assert response.get_json() == {"key": ["A device with this key already exists."]}
+    assert response.get_json() == {"key": [INVALID_KEY]}
     row = fresh(Device, device.id)
     assert row.name == "mine" and row.key != foreign.key and row.mac_address != taken.mac_address
 
@@ -513,10 +528,14 @@ def test_patch_keeping_own_values_is_not_a_duplicate(client, tenants, make):
 
 def test_patch_key(client, tenants, make):
     device = make.device(tenants.a)
-    response = client.patch(detail_url(device.id), headers=tenants.headers_a, json={"key": "NewKey42"})
+    response = client.patch(detail_url(device.id), headers=tenants.headers_a, json={"key": "NewKey4200000000"})
     assert response.status_code == 200
-    assert response.get_json()["key"] == "NewKey42"
-    assert fresh(Device, device.id).key == "NewKey42"
+    assert response.get_json()["key"] == "NewKey4200000000"
+    assert fresh(Device, device.id).key == "NewKey4200000000"
+    response = client.patch(detail_url(device.id), headers=tenants.headers_a, json={"key": "NewKey42"})
+    assert response.status_code == 400
+    assert response.get_json() == {"key": [INVALID_KEY]}
+    assert fresh(Device, device.id).key == "NewKey4200000000"
 
 
 def test_patch_group_of_another_org_is_400(client, tenants, make):

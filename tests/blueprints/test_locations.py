@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import io
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from monitoring.extensions import db
 from monitoring.models import Device, DeviceLocation, FloorPlan, Location
 from tests.blueprints.management_support import (
     NOT_MANAGER,
@@ -16,6 +19,7 @@ from tests.blueprints.management_support import (
     invalid_pk,
     make_floorplan,
 )
+from tests.blueprints.test_auth import login
 
 LOCATIONS = "/api/v1/controller/location/"
 FLOORPLANS = "/api/v1/controller/floorplan/"
@@ -423,7 +427,7 @@ def test_upload_image(client, tenants, make, media_root):
     assert (media_root / "floorplans" / f"{body['id']}.png").read_bytes() == PNG
     assert fresh(FloorPlan, body["id"]).image == f"floorplans/{body['id']}.png"
 
-    image = client.get(body["image"])
+    image = client.get(body["image"], headers=tenants.headers_a)
     assert image.status_code == 200
     assert image.data == PNG
     assert image.mimetype == "image/png"
@@ -490,7 +494,7 @@ def test_replace_image(client, tenants, make, media_root):
     assert response.get_json()["image"] == f"http://localhost/media/floorplans/{floorplan_id}.gif"
     assert response.get_json()["floor"] == 1
     assert media_files(media_root) == [f"floorplans/{floorplan_id}.gif"]
-    image = client.get(response.get_json()["image"])
+    image = client.get(response.get_json()["image"], headers=tenants.headers_a)
     assert image.data == b"GIF89a-new"
     image.close()
 
@@ -523,7 +527,7 @@ def test_delete_floorplan_removes_its_image_and_unplaces_devices(client, tenants
     assert response.status_code == 204
     assert count(FloorPlan) == 0
     assert media_files(media_root) == []
-    assert client.get(created["image"]).status_code == 404
+    assert client.get(created["image"], headers=tenants.headers_a).status_code == 404
     row = fresh(DeviceLocation, device.id)
     assert (row.location_id, row.floorplan_id) == (location.id, None)
 
@@ -643,11 +647,11 @@ def test_floorplan_endpoints_need_a_manager(client, tenants, make):
     assert count(FloorPlan) == 0
 
 
-def test_media_is_served_inert(client, make, admin_headers, tmp_path, app):
-    app.config["MEDIA_ROOT"] = str(tmp_path)
-    (tmp_path / "floorplans").mkdir()
-    (tmp_path / "floorplans" / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    response = client.get("/media/floorplans/x.png")
+def test_media_is_served_inert(client, make, admin_headers, media_root):
+    location = make.location(make.org(), type="indoor")
+    created = client.post(FLOORPLANS, headers=admin_headers, content_type="multipart/form-data",
+                          data={"location": str(location.id), "floor": "1", "image": (io.BytesIO(PNG), "x.png")})
+    response = client.get(created.get_json()["image"], headers=admin_headers)
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"].startswith("sandbox")
@@ -664,3 +668,104 @@ def test_svg_uploads_are_refused(client, make, admin_headers):
                            content_type="multipart/form-data")
     assert response.status_code == 400
     assert response.get_json() == BAD_IMAGE
+
+
+# --- floorplan images: written only once committed, served only to who sees the floorplan ---
+
+@contextmanager
+def failing_floorplan_commits():
+    """Every commit writing a floorplan row fails in the database, as a lost race does (a
+    deferred trigger raising a unique violation when the transaction commits)."""
+    db.session.execute(text(
+        "CREATE FUNCTION fail_floorplan_commit() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN RAISE EXCEPTION 'forced commit failure' USING ERRCODE = 'unique_violation'; END $$"))
+    db.session.execute(text(
+        "CREATE CONSTRAINT TRIGGER fail_floorplan_commit AFTER INSERT OR UPDATE ON floorplans"
+        " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_floorplan_commit()"))
+    db.session.commit()
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        db.session.execute(text("DROP TRIGGER fail_floorplan_commit ON floorplans"))
+        db.session.execute(text("DROP FUNCTION fail_floorplan_commit()"))
+        db.session.commit()
+
+
+def upload(client, headers, url, *, image: tuple[bytes, str], method="POST", **fields):
+    return client.open(url, method=method, headers=headers, content_type="multipart/form-data",
+                       data={**fields, "image": (io.BytesIO(image[0]), image[1])})
+
+
+def test_a_failed_commit_leaves_no_image_file(client, tenants, make, media_root):
+    location = make.location(tenants.a, type="indoor")
+    with failing_floorplan_commits():
+        response = upload(client, tenants.headers_a, FLOORPLANS, location=str(location.id), floor="1",
+                          image=(PNG, "plan.png"))
+    assert response.status_code == 400
+    assert count(FloorPlan) == 0
+    assert media_files(media_root) == []
+
+
+@pytest.mark.parametrize("filename", ["new.png", "new.gif"])
+def test_a_failed_commit_keeps_the_previous_image(client, tenants, make, media_root, filename):
+    location = make.location(tenants.a, type="indoor")
+    created = upload(client, tenants.headers_a, FLOORPLANS, location=str(location.id), floor="1",
+                     image=(PNG, "plan.png")).get_json()
+    stored = [f"floorplans/{created['id']}.png"]
+    assert media_files(media_root) == stored
+
+    with failing_floorplan_commits():
+        response = upload(client, tenants.headers_a, floorplan_url(created["id"]), method="PATCH", floor="2",
+                          image=(b"GIF89a-new", filename))
+    assert response.status_code == 400
+    assert fresh(FloorPlan, created["id"]).floor == 1
+    assert media_files(media_root) == stored
+    assert (media_root / stored[0]).read_bytes() == PNG
+    image = client.get(created["image"], headers=tenants.headers_a)
+    assert image.data == PNG
+    image.close()
+
+
+def test_floorplan_images_are_served_to_who_may_see_the_floorplan(client, tenants, make, media_root):
+    location = make.location(tenants.a, type="indoor")
+    created = upload(client, tenants.headers_a, FLOORPLANS, location=str(location.id), floor="1",
+                     image=(PNG, "plan.png")).get_json()
+    image_url = created["image"]
+    assert image_url == f"http://localhost/media/floorplans/{created['id']}.png"  # the URL stays as it was
+
+    for headers in (tenants.headers_a, tenants.headers_super):
+        response = client.get(image_url, headers=headers)
+        assert response.status_code == 200 and response.data == PNG
+        assert response.mimetype == "image/png"
+        assert "private" in response.headers["Cache-Control"]
+        response.close()
+
+    anonymous = client.get(image_url)
+    assert anonymous.status_code == 401
+    assert anonymous.get_json() == {"detail": "Authentication credentials were not provided."}
+    # Another tenant's manager: exactly what a file that does not exist answers.
+    other_tenant = client.get(image_url, headers=tenants.headers_b)
+    missing = client.get(f"http://localhost/media/floorplans/{uuid.uuid4()}.png", headers=tenants.headers_b)
+    assert other_tenant.status_code == missing.status_code == 404
+    assert other_tenant.get_json() == missing.get_json()
+    member = make.headers(make.user(member_of=[tenants.a]))
+    response = client.get(image_url, headers=member)
+    assert response.status_code == 403
+    assert response.get_json() == {"detail": NOT_MANAGER}
+    # Only images of floorplans are served: no other file under MEDIA_ROOT.
+    (media_root / "notes.txt").write_text("not a floorplan")
+    for path in ("notes.txt", "floorplans/../notes.txt", "floorplans"):
+        assert client.get(f"/media/{path}", headers=tenants.headers_super).status_code == 404, path
+
+
+def test_a_browser_session_sees_the_images_of_its_floorplans(client, tenants, make, media_root):
+    location = make.location(tenants.a, type="indoor")
+    created = upload(client, tenants.headers_a, FLOORPLANS, location=str(location.id), floor="1",
+                     image=(PNG, "plan.png")).get_json()
+    manager = make.user(manages=[tenants.a], password="manager-pass")
+    browser = client.application.test_client()
+    assert login(browser, manager.username, "manager-pass").status_code == 303
+    response = browser.get(created["image"])
+    assert response.status_code == 200 and response.data == PNG
+    response.close()

@@ -250,3 +250,18 @@ def test_the_openapi_document_describes_the_secret_and_its_rotation(client):
     assert set(rotate) >= {"post"} and "200" in rotate["post"]["responses"]
     secret = document["components"]["schemas"]["Webhook"]["properties"]["secret"]
     assert secret["readOnly"] is True and "X-Monitoring-Signature" in secret["description"]
+
+
+def test_a_device_name_a_manager_chose_is_text_in_a_superusers_notification(client, make, org):
+    superuser, manager = make.user(superuser=True), make.user(manages=[org])
+    device = make.device(org)
+    planted = "[Verify your account](https://evil.example/login)"
+    response = client.patch(f"/api/v1/controller/device/{device.id}/", headers=make.headers(manager),
+                            json={"name": planted})
+    assert response.status_code == 200
+    full_disk_then_recovery(client, device)
+    messages = [n["message"] for n in client.get(URL, headers=make.headers(superuser)).get_json()["results"]]
+    assert len(messages) == 2
+    escaped = "\\[Verify your account\\]\\(https\\://evil\\.example/login\\)"
+    assert messages[1] == (f"The device [{escaped}](/api/v1/monitoring/device/{device.id}/) is "
+                           "experiencing a peak in disk usage, which has gone over 90%.")

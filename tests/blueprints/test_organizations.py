@@ -304,8 +304,8 @@ def test_read_unknown_is_404(client, admin_headers):
 # --- put / patch ------------------------------------------------------------------------
 
 
-def test_put_replaces_the_given_fields(client, org, manager_headers):
-    response = client.put(url(org), headers=manager_headers,
+def test_put_replaces_the_given_fields(client, org, admin_headers):
+    response = client.put(url(org), headers=admin_headers,
                           json={"name": "Acme Ltd", "slug": "acme-ltd", "description": "d"})
     assert response.status_code == 200
     body = response.get_json()
@@ -348,13 +348,29 @@ def test_empty_patch_changes_nothing(client, org, admin_headers):
     assert response.get_json()["slug"] == before["slug"]
 
 
-def test_patch_to_a_taken_slug_is_400_and_changes_nothing(client, make, org, manager_headers):
+def test_patch_to_a_taken_slug_is_400_and_changes_nothing(client, make, org, admin_headers):
     other = make.org("other")
-    response = client.patch(url(org), headers=manager_headers, json={"name": "renamed", "slug": other.slug})
+    response = client.patch(url(org), headers=admin_headers, json={"name": "renamed", "slug": other.slug})
     assert response.status_code == 400
     assert response.get_json() == {"slug": ["organization with this slug already exists."]}
     row = fresh(org)
     assert row.name == "acme" and row.slug != other.slug
+
+
+def test_only_superusers_change_a_slug(client, make, org, manager_headers):
+    """A slug is unique across tenants: were a manager to choose one, the answer would tell
+    which slugs other organizations have. The same answer whether the slug is taken or free."""
+    other = make.org("other")
+    for slug in (other.slug, "free-slug"):
+        response = client.patch(url(org), headers=manager_headers, json={"name": "renamed", "slug": slug})
+        assert response.status_code == 403, slug
+        assert response.get_json() == {"detail": "Only superusers can change an organization's slug."}
+    row = fresh(org)
+    assert (row.name, row.slug) == ("acme", org.slug)
+    # Its own slug, unchanged, is fine (a PUT of what was read).
+    response = client.put(url(org), headers=manager_headers, json={"name": "Acme Ltd", "slug": org.slug})
+    assert response.status_code == 200
+    assert (fresh(org).name, fresh(org).slug) == ("Acme Ltd", org.slug)
 
 
 def test_patch_keeping_its_own_slug_is_fine(client, org, admin_headers):

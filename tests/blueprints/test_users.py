@@ -376,7 +376,7 @@ def test_manager_removing_the_last_managed_membership_keeps_the_others(client, w
 def test_patch_without_memberships_leaves_them_alone(client, world):
     alice = world["alice"]
     before = memberships(alice)
-    response = client.patch(url(alice), headers=world["manager_headers"], json={"first_name": "Alice"})
+    response = client.patch(url(alice), headers=world["root_headers"], json={"first_name": "Alice"})
     assert response.status_code == 200
     assert response.get_json()["first_name"] == "Alice"
     assert memberships(alice) == before
@@ -576,3 +576,35 @@ def test_manager_cannot_take_over_an_account_that_belongs_to_another_tenant(clie
     response = client.patch(url, json={"organization_users": [{"organization": str(org_a.id), "is_admin": True}]},
                             headers=headers)
     assert response.status_code == 200
+
+
+def test_manager_cannot_rename_a_user_shared_with_another_tenant(client, make, world):
+    """Alice is also in B: her name is what B's people see, so only whoever manages all of her
+    organizations renames her."""
+    alice = world["alice"]
+    alice.first_name, alice.last_name = "Alice", "Liddell"
+    db.session.commit()
+    for change in ({"first_name": "Click here"}, {"last_name": "[urgent](https://evil.example)"},
+                   {"first_name": "Alice", "last_name": ""}):
+        response = client.patch(url(alice), json=change, headers=world["manager_headers"])
+        assert response.status_code == 403, change
+        assert response.get_json() == {"detail": "The user belongs to organizations you do not manage: "
+                                                 "only their memberships of your organizations can be changed."}
+    assert (fresh(alice).first_name, fresh(alice).last_name) == ("Alice", "Liddell")
+    # Sending the names unchanged is no renaming (a PUT of what was read).
+    response = client.patch(url(alice), json={"first_name": "Alice", "last_name": "Liddell"},
+                            headers=world["manager_headers"])
+    assert response.status_code == 200
+
+    both = make.headers(make.user(manages=[world["org_a"], world["org_b"]]))
+    for headers in (both, world["root_headers"]):
+        response = client.patch(url(alice), json={"first_name": "Alicia"}, headers=headers)
+        assert response.status_code == 200 and response.get_json()["first_name"] == "Alicia"
+
+
+def test_manager_renames_a_user_only_in_organizations_they_manage(client, make, world):
+    carol = make.user(member_of=[world["org_a"]], username="carol")
+    response = client.patch(url(carol), json={"first_name": "Carol", "last_name": "Danvers"},
+                            headers=world["manager_headers"])
+    assert response.status_code == 200
+    assert (fresh(carol).first_name, fresh(carol).last_name) == ("Carol", "Danvers")

@@ -28,7 +28,7 @@ def test_metrics_add_up_across_workers_and_survive_a_worker_death(start_gunicorn
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"left over by a previous run")
-    server = start_gunicorn(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    server = start_gunicorn(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), METRICS_TOKEN="scrape-token")
     assert not (metrics_dir / "counter_999999.db").exists()
     org = make.org()
     device = make.device(org)
@@ -50,7 +50,8 @@ def test_metrics_add_up_across_workers_and_survive_a_worker_death(start_gunicorn
     def check_counts():
         # Whichever worker answers the scrape, it reports the sum over both.
         for _ in range(4):
-            exposition = samples(requests.get(f"{server.base}/metrics", timeout=10).text)
+            exposition = samples(requests.get(f"{server.base}/metrics", timeout=10,
+                                              headers={"Authorization": "Bearer scrape-token"}).text)
             assert value(exposition, "monitoring_http_requests_total",
                          method="GET", endpoint="/readyz", status="200") == sent
             assert value(exposition, "monitoring_http_request_duration_seconds_count",

