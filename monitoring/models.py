@@ -9,7 +9,18 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    FetchedValue,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -278,10 +289,14 @@ class Chart(db.Model):
 
 
 class WifiClient(db.Model):
-    """A WiFi client, global (shared across devices and organizations), keyed by MAC."""
+    """A WiFi client as one organization's devices saw it last (vendor, capabilities), keyed
+    by organization and MAC: what one tenant's devices report never changes what another
+    tenant sees."""
 
     __tablename__ = "wifi_clients"
 
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     mac_address: Mapped[str] = mapped_column(String(17), primary_key=True)
     vendor: Mapped[str | None] = mapped_column(String(200))
     ht: Mapped[bool | None]
@@ -299,6 +314,9 @@ class WifiSession(db.Model):
 
     __tablename__ = "wifi_sessions"
     __table_args__ = (
+        ForeignKeyConstraint(["organization_id", "wifi_client_id"],
+                             ["wifi_clients.organization_id", "wifi_clients.mac_address"], ondelete="CASCADE",
+                             name="fk_wifi_sessions_wifi_client"),
         Index("ix_wifi_sessions_device_start", "device_id", "start_time"),
         Index("ix_wifi_sessions_start", "start_time"),
         Index("ix_wifi_sessions_organization_start", "organization_id", text("start_time DESC"), text("id DESC")),
@@ -313,9 +331,7 @@ class WifiSession(db.Model):
     # Always the device's organization: set by the database (triggers of migration 0003),
     # never by the application. Lists of a tenant's sessions read its index alone.
     organization_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), server_default=FetchedValue())
-    wifi_client_id: Mapped[str] = mapped_column(
-        ForeignKey("wifi_clients.mac_address", ondelete="CASCADE"), index=True
-    )
+    wifi_client_id: Mapped[str] = mapped_column(String(17), index=True)  # the client's MAC
     ssid: Mapped[str | None] = mapped_column(String(32))
     interface_name: Mapped[str] = mapped_column(String(15))
     start_time: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

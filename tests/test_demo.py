@@ -41,6 +41,7 @@ def test_seed_demo_builds_a_network_that_looks_real(app, app_context, client):
     check_the_rollups_are_refreshed_before_the_command_returns(seeded)
     check_the_dashboard_shows_traffic_and_clients_without_a_gap(seeded, client)
     check_wifi_sessions_are_recorded_from_clients_that_come_go_and_roam()
+    check_wifi_sessions_follow_the_sample_times()
 
     again = app.test_cli_runner().invoke(args=["seed-demo", "--devices", "2", "--days", "1"])
     assert again.exit_code == 0 and "exists already" in again.output
@@ -141,6 +142,27 @@ def check_wifi_sessions_are_recorded_from_clients_that_come_go_and_roam() -> Non
     # (the seeded day may be a Sunday, when the offices are all but empty)
     assert {device_id for device_id, _ in by_client} == set(demo_device_ids())
     assert len({mac for _, mac in by_client}) > 50
+
+
+def check_wifi_sessions_follow_the_sample_times() -> None:
+    """Sessions open at the first sample listing a client and close at the first one that
+    no longer does: visits of minutes to hours; a roam closes one radio's session when the
+    other's opens."""
+    times = {device_id: set(device_times) for device_id, device_times in sample_times().items()}
+    sessions = db.session.execute(select(WifiSession.device_id, WifiSession.wifi_client_id,
+                                         WifiSession.start_time, WifiSession.stop_time)).all()
+    durations = []
+    for device_id, _, start, stop in sessions:
+        assert start in times[device_id]
+        if stop is not None:
+            assert stop in times[device_id]
+            if stop != max(times[device_id]):  # the real-time sample is less than an interval late
+                durations.append(stop - start)
+    assert min(durations) == INTERVAL  # seen by a single sample
+    assert timedelta(minutes=10) <= statistics.median(durations) <= timedelta(hours=3)
+    assert max(durations) >= timedelta(hours=1)
+    stops = {(device_id, mac, stop) for device_id, mac, _, stop in sessions if stop is not None}
+    assert any((device_id, mac, start) in stops for device_id, mac, start, _ in sessions)  # roamed
 
 
 def test_a_bad_interval_is_refused_before_anything_is_written(app, app_context):

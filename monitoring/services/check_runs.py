@@ -295,7 +295,7 @@ def _judge(cursor, connection, batch: CheckBatch, results: list[Result], summary
                 device_name=device.name, threshold=health.effective_alert(metric)[1]))
             summary.notifications += 1
     if went_down and state.open_sessions:
-        batch.close_sessions([session.id for session in state.open_sessions], now)
+        batch.close_sessions([session.id for session in state.open_sessions], now, now)
     status = health.changed_status(state.status, list(state.metrics.values())) if changes else None
     if status is not None:
         batch.device_status(device.id, status, now)

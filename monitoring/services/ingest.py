@@ -172,11 +172,12 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
         if is_latest:
             batch.snapshot(device.id, transformed, sample_time, now)
             if current_app.config["WIFI_SESSIONS_ENABLED"]:
-                plan = plan_sessions(device_id=device.id, document=transformed,
-                                     open_sessions=state.open_sessions, now=now)
+                plan = plan_sessions(device_id=device.id, organization_id=device.organization_id,
+                                     document=transformed, open_sessions=state.open_sessions, at=sample_time,
+                                     now=now)
                 batch.wifi_clients(plan.clients, now)
                 batch.open_sessions(plan.new_sessions)
-                batch.close_sessions(plan.ended_sessions, now)
+                batch.close_sessions(plan.ended_sessions, sample_time, now)
         if not health.is_historical(sample_time, now=now):
             _judge_health(cursor, batch, device=device, state=state, alert_values=points.alert_values,
                           at=sample_time, now=now)

@@ -62,7 +62,8 @@ def _with_names(sessions: Select) -> Select:
                              WifiClient)
         .join(Device, Device.id == WifiSession.device_id)
         .join(Organization, Organization.id == WifiSession.organization_id)
-        .join(WifiClient, WifiClient.mac_address == WifiSession.wifi_client_id)
+        .join(WifiClient, (WifiClient.organization_id == WifiSession.organization_id)
+              & (WifiClient.mac_address == WifiSession.wifi_client_id))
     )
 
 
@@ -86,7 +87,8 @@ def prune(*, days: int, now: datetime | None = None) -> tuple[int, int]:
     clients = db.session.execute(
         delete(WifiClient).where(
             WifiClient.modified < cutoff,
-            ~exists().where(WifiSession.wifi_client_id == WifiClient.mac_address),
+            ~exists().where(WifiSession.organization_id == WifiClient.organization_id,
+                            WifiSession.wifi_client_id == WifiClient.mac_address),
         )
     ).rowcount
     db.session.commit()

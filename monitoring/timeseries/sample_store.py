@@ -274,14 +274,15 @@ class WriteBatch:
         )
 
     def wifi_clients(self, clients: list[dict], now: datetime) -> None:
-        """Insert new clients; rewrite known ones only when something about them changed
-        (a row rewritten on every sample would bloat the table for nothing)."""
+        """Insert the organization's new clients; rewrite known ones only when something
+        about them changed (a row rewritten on every sample would bloat the table for
+        nothing)."""
         if not clients:
             return
-        columns = ("mac_address", "vendor", "ht", "vht", "he", "wmm", "wds", "wps")
+        columns = ("organization_id", "mac_address", "vendor", "ht", "vht", "he", "wmm", "wds", "wps")
         self._values(
             f"INSERT INTO wifi_clients ({', '.join(columns)}, created, modified)",
-            """ON CONFLICT (mac_address) DO UPDATE
+            """ON CONFLICT (organization_id, mac_address) DO UPDATE
                SET vendor = EXCLUDED.vendor, ht = EXCLUDED.ht, vht = EXCLUDED.vht, he = EXCLUDED.he,
                    wmm = EXCLUDED.wmm, wds = EXCLUDED.wds, wps = EXCLUDED.wps, modified = EXCLUDED.modified
                WHERE (wifi_clients.vendor, wifi_clients.ht, wifi_clients.vht, wifi_clients.he,
@@ -299,10 +300,12 @@ class WriteBatch:
         self._values(f"INSERT INTO wifi_sessions ({', '.join(columns)})", "", len(columns),
                      [tuple(s[c] for c in columns) for s in sessions])
 
-    def close_sessions(self, session_ids: list[uuid.UUID], now: datetime) -> None:
+    def close_sessions(self, session_ids: list[uuid.UUID], at: datetime, now: datetime) -> None:
+        """Sessions end ``at`` (never before they started: a sample sent as current may be
+        older than the one that opened them)."""
         if session_ids:
-            self._add("UPDATE wifi_sessions SET stop_time = %s, modified = %s WHERE id = ANY(%s)",
-                      (now, now, list(session_ids)))
+            self._add("UPDATE wifi_sessions SET stop_time = GREATEST(start_time, %s), modified = %s WHERE id = ANY(%s)",
+                      (at, now, list(session_ids)))
 
     def metric_health(self, metric: MetricState) -> None:
         self._add("UPDATE metrics SET is_healthy = %s, is_healthy_tolerant = %s WHERE id = %s",

@@ -433,8 +433,8 @@ def test_wifi_client_flags_follow_htmode(client, device):
     document = sample(wireless("wlan0", [noht], htmode="NOHT"), wireless("wlan1", [vht], htmode="VHT80"))
     assert post(client, device, document).status_code == 200
     db.session.expire_all()
-    first = db.session.get(WifiClient, "aa:00:00:00:00:04")
-    second = db.session.get(WifiClient, "aa:00:00:00:00:05")
+    first = db.session.get(WifiClient, (device.organization_id, "aa:00:00:00:00:04"))
+    second = db.session.get(WifiClient, (device.organization_id, "aa:00:00:00:00:05"))
     assert (first.ht, first.vht, first.he, first.wmm, first.wds, first.wps) == (None, None, None, True, False, False)
     assert (second.ht, second.vht, second.he) == (True, False, None)
 
@@ -472,7 +472,7 @@ def test_a_failure_mid_write_leaves_nothing(client, device, monkeypatch):
         assert count(table, device) == 0
     assert db.session.get(DeviceData, device.id) is None
     assert sessions(device) == []
-    assert db.session.get(WifiClient, "aa:00:00:00:00:07") is None
+    assert db.session.get(WifiClient, (device.organization_id, "aa:00:00:00:00:07")) is None
     assert status_of(device) == "unknown"
     monkeypatch.setattr(sample_store.WriteBatch, "execute", real_execute)
     assert post(client, device, document).status_code == 200  # the connection went back clean

@@ -2,6 +2,7 @@
 pruned by ``flask prune-wifi-sessions``."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -124,6 +125,69 @@ def test_sessions_follow_their_device_to_another_organization(client, tenants, m
     assert listed(client, tenants.headers_a)["count"] == 0
     body = listed(client, tenants.headers_b)
     assert body["count"] == 1 and body["results"][0]["organization"] == "B"
+
+
+def send_sample_at(client, device, at: datetime, *interfaces: dict, current: bool = False) -> None:
+    """A sample with the agent's ``time`` (as a device sends what it buffered)."""
+    query = f"key={device.key}&time={at.strftime('%d-%m-%Y_%H:%M:%S.000000')}" + ("&current=true" if current else "")
+    response = client.post(f"/api/v1/monitoring/device/{device.id}/?{query}",
+                           data=json.dumps({"type": "DeviceMonitoring", "interfaces": list(interfaces)}),
+                           content_type="application/json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_buffered_samples_give_the_sessions_that_really_happened(client, tenants, make):
+    """An agent back after an outage sends its samples oldest first: the sessions open and
+    close at the samples' times, not at the moment they arrive."""
+    device = make.device(tenants.a)
+    a, b = wifi_client("aa:00:00:00:00:0a"), wifi_client("aa:00:00:00:00:0b")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
+    for step, clients in enumerate([[a, b], [a], [a, b], [a, b], []]):
+        send_sample_at(client, device, start + step * timedelta(minutes=5), access_point("wlan0", clients),
+                       current=step == 4)
+    spans = [(s.wifi_client_id, s.start_time, s.stop_time) for s in stored_sessions(device)]
+    minutes = [(mac, (begin - start) // timedelta(minutes=1), (end - start) // timedelta(minutes=1))
+               for mac, begin, end in spans]
+    assert minutes == [("aa:00:00:00:00:0a", 0, 20), ("aa:00:00:00:00:0b", 0, 5), ("aa:00:00:00:00:0b", 10, 20)]
+
+
+def test_a_current_sample_older_than_a_session_never_ends_it_before_it_began(client, tenants, make):
+    device = make.device(tenants.a)
+    now = datetime.now(UTC).replace(microsecond=0)
+    seen = access_point("wlan0", [wifi_client("aa:00:00:00:00:01")])
+    send_sample_at(client, device, now - timedelta(minutes=10), seen)
+    send_sample_at(client, device, now - timedelta(minutes=30), access_point("wlan0", []), current=True)
+    (session,) = stored_sessions(device)
+    assert session.stop_time == session.start_time == now - timedelta(minutes=10)
+
+
+def test_client_records_are_per_organization(client, tenants, make):
+    """The same MAC seen by two tenants' devices: each tenant sees what its own devices said."""
+    mine, theirs = make.device(tenants.a), make.device(tenants.b)
+    send_sample(client, mine, access_point("wlan0", [wifi_client("aa:00:00:00:00:01", vendor="Acme", wmm=True)]))
+    send_sample(client, theirs, access_point("wlan0", [wifi_client("aa:00:00:00:00:01", vendor="Forged", wmm=False,
+                                                                   ht=False)]))
+    (seen_by_a,) = listed(client, tenants.headers_a)["results"]
+    (seen_by_b,) = listed(client, tenants.headers_b)["results"]
+    assert (seen_by_a["client"]["vendor"], seen_by_a["client"]["wmm"], seen_by_a["client"]["wifi4"]) == (
+        "Acme", True, "True")
+    assert (seen_by_b["client"]["vendor"], seen_by_b["client"]["wmm"]) == ("Forged", False)
+    records = db.session.execute(select(WifiClient.organization_id, WifiClient.vendor)
+                                 .order_by(WifiClient.vendor)).all()
+    assert records == [(tenants.a.id, "Acme"), (tenants.b.id, "Forged")]
+
+
+def test_a_device_moving_to_another_organization_takes_its_clients_records(client, tenants, make):
+    device = make.device(tenants.a)
+    send_sample(client, device, access_point("wlan0", [wifi_client("aa:00:00:00:00:01", vendor="Acme")]))
+    response = client.patch(f"/api/v1/controller/device/{device.id}/", json={"organization": str(tenants.b.id)},
+                            headers=tenants.headers_super)
+    assert response.status_code == 200
+    (moved,) = listed(client, tenants.headers_b)["results"]
+    assert moved["client"]["vendor"] == "Acme"
+    send_sample(client, device, access_point("wlan0", [wifi_client("aa:00:00:00:00:01", vendor="Acme 2")]))
+    vendors = dict(db.session.execute(select(WifiClient.organization_id, WifiClient.vendor)).all())
+    assert vendors == {tenants.a.id: "Acme", tenants.b.id: "Acme 2"}
 
 
 # --- filters -----------------------------------------------------------------------------------
