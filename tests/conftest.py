@@ -140,6 +140,18 @@ def make(app_context) -> Factory:
 
 
 @pytest.fixture
+def org(make) -> Organization:
+    """An organization, for tests that need one and nothing special about it."""
+    return make.org()
+
+
+@pytest.fixture
+def device(make, org) -> Device:
+    """A device of ``org``."""
+    return make.device(org)
+
+
+@pytest.fixture
 def superuser(make):
     return make.user(superuser=True)
 

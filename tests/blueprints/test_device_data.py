@@ -72,16 +72,6 @@ def count(table, device):
     return db.session.execute(text(f"SELECT count(*) FROM {table} WHERE device_id = :d"), {"d": device.id}).scalar()
 
 
-@pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
-def device(make, org):
-    return make.device(org)
-
-
 # --- validation order and errors -------------------------------------------------------
 
 def test_accepted_sample_answers_200_with_an_empty_body(client, device):

@@ -28,16 +28,6 @@ TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"
 COUNTER_MAX = 2**64 - 1
 
 
-@pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
-def device(make, org):
-    return make.device(org)
-
-
 def post_text(client, device, body: str, **params):
     """A body written by hand: escapes exactly as a device's JSON encoder leaves them."""
     return post(client, device, body.encode(), **params)

@@ -23,16 +23,6 @@ def url(device, **params):
 
 
 @pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
-def device(make, org):
-    return make.device(org)
-
-
-@pytest.fixture
 def manager(make, org):
     return make.user(manages=[org])
 

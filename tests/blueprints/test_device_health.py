@@ -15,11 +15,6 @@ from tests.check_support import add_check, points, run_checks, set_status
 
 
 @pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
 def device(make, org, client):
     device = make.device(org)
     assert post(client, device, sample(interface("eth0", 1, 1), resources=RESOURCES)).status_code == 200

@@ -10,11 +10,6 @@ from tests.chart_support import add_metric
 
 
 @pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
 def device(make, org):
     device = make.device(org)
     add_metric(device, "cpu", is_healthy=True)

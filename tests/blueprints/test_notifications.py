@@ -19,11 +19,6 @@ from tests.webhook_support import FakeDns
 URL = "/api/v1/notifications/notification/"
 
 
-@pytest.fixture
-def org(make):
-    return make.org()
-
-
 def full_disk_then_recovery(client, device):
     """A disk problem then its recovery (tolerance 0): two notifications per recipient."""
     full = copy.deepcopy(RESOURCES)

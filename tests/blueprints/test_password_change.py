@@ -12,11 +12,6 @@ WRONG = {"current_password": ["Your current password was entered incorrectly."]}
 
 
 @pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
 def manager(make, org):
     return make.user(manages=[org], username="manager", password="manager-pass")
 

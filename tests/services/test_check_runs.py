@@ -36,11 +36,6 @@ def probe_network():
 
 
 @pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
 def fping_runs(monkeypatch):
     """How many fping processes a run starts (they still run for real)."""
     calls = []

@@ -13,11 +13,6 @@ from tests.check_support import add_check, flags, run_checks, set_status, status
 
 
 @pytest.fixture
-def org(make):
-    return make.org()
-
-
-@pytest.fixture
 def healthy(make, org, client):
     """A device with assessed metrics (cpu, memory, disk, ping) in status ok."""
     device = make.device(org, management_ip="127.0.0.1")

@@ -28,11 +28,6 @@ def receiver():
     server.close()
 
 
-@pytest.fixture
-def org(make):
-    return make.org()
-
-
 def disk_problem(client, device):
     full = copy.deepcopy(RESOURCES)
     full["disk"][0]["used_bytes"] = 29000
