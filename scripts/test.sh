@@ -17,7 +17,7 @@ chmod 755 "$test_db_dir"
 
 DB_FAST=1 bash scripts/db.sh start "$test_db_dir/data" "$port" monitoring_test || exit 1
 export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/monitoring_test"
-# The fault tests (tests/ops/test_faults.py) stop and start this cluster.
+# The fault tests (tests/ops/test_faults.py, test_outage_replay.py) stop and start this cluster.
 export TEST_DB_DATA_DIR="$test_db_dir/data" TEST_DB_PORT="$port"
 export DATABASE_URL="$TEST_DATABASE_URL"
 

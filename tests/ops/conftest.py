@@ -1,5 +1,5 @@
-"""Fixtures of the operations tests: a gunicorn started with chosen settings, and a device
-sample to send."""
+"""Fixtures of the operations tests: a gunicorn started with chosen settings, a device
+sample to send, the points stored per sample, and the test database stopped and started."""
 from __future__ import annotations
 
 import json
@@ -8,14 +8,24 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import psycopg2
 import pytest
 import requests
 
+from monitoring.timeseries.tables import HYPERTABLES
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# Points of the standard sample (bench/workload/payload.py): traffic of eth0 and wlan0,
+# 10 WiFi clients, cpu, memory and disk.
+POINTS_PER_SAMPLE = 15
 
 SAMPLE = {
     "type": "DeviceMonitoring",
@@ -106,3 +116,66 @@ def start_gunicorn(database_url, tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+# --- The database: points stored, and the test cluster stopped and started ----------------
+
+
+def stored_points(database_url: str, device_id) -> dict[datetime, int]:
+    """Points per sample time of a device, over every hypertable."""
+    points: dict[datetime, int] = defaultdict(int)
+    with closing_connection(database_url) as connection, connection.cursor() as cursor:
+        for table in HYPERTABLES:  # names from our own table definitions
+            cursor.execute(f"SELECT time, count(*) FROM {table.name} WHERE device_id = %s GROUP BY time",
+                           (device_id,))
+            for sample_time, count in cursor.fetchall():
+                points[sample_time] += count
+    return points
+
+
+@contextmanager
+def closing_connection(database_url: str, *, autocommit: bool = True):
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = autocommit
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    data_dir: str
+    port: str
+    name: str
+
+    def _db_sh(self, *args: str) -> None:
+        subprocess.run(["bash", "scripts/db.sh", *args], cwd=ROOT, check=True, timeout=120,
+                       capture_output=True)
+
+    def stop(self) -> None:
+        self._db_sh("stop", self.data_dir)
+
+    def start(self) -> None:
+        self._db_sh("start", self.data_dir, self.port, self.name)
+
+
+@pytest.fixture
+def restartable_database(database_url) -> Cluster:
+    data_dir, port = os.environ.get("TEST_DB_DATA_DIR"), os.environ.get("TEST_DB_PORT")
+    if not data_dir or not port:
+        pytest.fail("TEST_DB_DATA_DIR and TEST_DB_PORT name the test cluster to restart: run through "
+                    "'make test' (scripts/test.sh)")
+    assert urlsplit(database_url).port == int(port), "TEST_DB_PORT is not the cluster of TEST_DATABASE_URL"
+    return Cluster(data_dir, port, urlsplit(database_url).path.lstrip("/"))
+
+
+@contextmanager
+def database_down(cluster: Cluster):
+    """The database stopped (fast shutdown: sessions are ended) until the block ends, then
+    started again whatever happened."""
+    try:
+        cluster.stop()
+        yield
+    finally:
+        cluster.start()

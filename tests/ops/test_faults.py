@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 import requests
 
 from config import Config
 from monitoring.services.ingest import TIME_FORMAT
-from monitoring.timeseries.tables import HYPERTABLES
-from tests.ops.conftest import ROOT
+from tests.ops.conftest import POINTS_PER_SAMPLE, closing_connection, database_down, stored_points
 
 pytestmark = pytest.mark.e2e
 
-POINTS_PER_SAMPLE = 15
 # A request must fail within the wait for a pooled connection plus one connection attempt.
 BOUND_SECONDS = (Config.SQLALCHEMY_ENGINE_OPTIONS["pool_timeout"]
                  + Config.SQLALCHEMY_ENGINE_OPTIONS["connect_args"]["connect_timeout"] + 2)
@@ -80,67 +74,7 @@ def post_sample(base: str, device: DeviceKey, sample_time: datetime, seq: int, h
                      params={"key": device.key, "time": sample_time.strftime(TIME_FORMAT)}, timeout=CLIENT_TIMEOUT)
 
 
-def stored_points(database_url: str, device_id) -> dict[datetime, int]:
-    """Points per sample time of a device, over every hypertable."""
-    points: dict[datetime, int] = defaultdict(int)
-    with closing_connection(database_url) as connection, connection.cursor() as cursor:
-        for table in HYPERTABLES:  # names from our own table definitions
-            cursor.execute(f"SELECT time, count(*) FROM {table.name} WHERE device_id = %s GROUP BY time",
-                           (device_id,))
-            for sample_time, count in cursor.fetchall():
-                points[sample_time] += count
-    return points
-
-
-@contextmanager
-def closing_connection(database_url: str, *, autocommit: bool = True):
-    connection = psycopg2.connect(database_url)
-    connection.autocommit = autocommit
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
 # --- The database restarting under load ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cluster:
-    data_dir: str
-    port: str
-    name: str
-
-    def _db_sh(self, *args: str) -> None:
-        subprocess.run(["bash", "scripts/db.sh", *args], cwd=ROOT, check=True, timeout=120,
-                       capture_output=True)
-
-    def stop(self) -> None:
-        self._db_sh("stop", self.data_dir)
-
-    def start(self) -> None:
-        self._db_sh("start", self.data_dir, self.port, self.name)
-
-
-@pytest.fixture
-def restartable_database(database_url) -> Cluster:
-    data_dir, port = os.environ.get("TEST_DB_DATA_DIR"), os.environ.get("TEST_DB_PORT")
-    if not data_dir or not port:
-        pytest.fail("TEST_DB_DATA_DIR and TEST_DB_PORT name the test cluster to restart: run through "
-                    "'make test' (scripts/test.sh)")
-    assert urlsplit(database_url).port == int(port), "TEST_DB_PORT is not the cluster of TEST_DATABASE_URL"
-    return Cluster(data_dir, port, urlsplit(database_url).path.lstrip("/"))
-
-
-@contextmanager
-def database_down(cluster: Cluster):
-    """The database stopped (fast shutdown: sessions are ended) until the block ends, then
-    started again whatever happened."""
-    try:
-        cluster.stop()
-        yield
-    finally:
-        cluster.start()
 
 
 @dataclass
