@@ -233,6 +233,9 @@ class DeviceData(db.Model):
     # The sample's own time (its ``time`` parameter, or when it arrived): a back-filled sample
     # older than this does not replace the snapshot.
     sample_time: Mapped[datetime]
+    # The newest sample the device ever sent: the snapshot's, unless a sample sent as current
+    # replaced it with an older one (its counters are then not the newest).
+    newest_sample_time: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 

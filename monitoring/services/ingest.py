@@ -153,13 +153,10 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
         is_latest = (state.snapshot_time is None or time is None or current
                      or sample_time >= state.snapshot_time)
         transformed = netjson.transform(document)
-        if is_latest:
-            previous_counters = sample_points.counters_by_ifname(state.snapshot_counters)
-        else:
-            previous_counters = sample_store.counters_before(cursor, device.id, sample_time)
         points = sample_points.extract(
             transformed, device_id=device.id, time=sample_time,
-            previous_counters=previous_counters, dashboard_tags=device.dashboard_tags,
+            previous_counters=_previous_counters(cursor, device.id, state, sample_time),
+            dashboard_tags=device.dashboard_tags,
         )
         missing = {key: name for key, name in points.metric_names.items() if key not in state.metrics}
         _check_metric_limit(len(state.metrics), len(missing))
@@ -169,6 +166,8 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
 
         batch = sample_store.WriteBatch(cursor)
         batch.points(points.rows)
+        if state.newest_time is not None and sample_time < state.newest_time:
+            _recount_successors(cursor, batch, device.id, sample_time, points.rows.get("traffic_points", []))
         if is_latest:
             batch.snapshot(device.id, transformed, sample_time, now)
             if current_app.config["WIFI_SESSIONS_ENABLED"]:
@@ -189,6 +188,36 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
     finally:
         cursor.close()
     return {table: len(rows) for table, rows in points.rows.items()}
+
+
+def _previous_counters(cursor, device_id, state, sample_time: datetime) -> sample_points.Counters:
+    """The counters a sample's traffic increments start from: those of the point just before
+    it in time. The snapshot holds them when it is the newest sample and this one is newer;
+    otherwise (a back-filled sample, or a snapshot that a sample sent as current made older
+    than the newest) they are read from the stored points."""
+    newest = state.newest_time
+    if newest is None or (sample_time > newest and state.snapshot_time == newest):
+        return sample_points.counters_by_ifname(state.snapshot_counters)
+    return sample_store.counters_before(cursor, device_id, sample_time)
+
+
+def _recount_successors(cursor, batch, device_id, sample_time: datetime, traffic_rows: list[dict]) -> None:
+    """A sample back-filled between stored ones: the next point of each of its interfaces
+    counted its increments from an older predecessor, and so would count the stretch twice.
+    They are recounted from this sample's counters (and their hours read raw until the rollups
+    are refreshed)."""
+    successors = sample_store.counters_after(cursor, device_id, sample_time)
+    for row in traffic_rows:
+        successor = successors.get(row["ifname"])
+        if successor is None:
+            continue
+        at, rx, tx = successor
+        batch.traffic_increments(
+            device_id, row["ifname"], at,
+            None if row["rx_counter"] is None or rx is None else sample_points.increment(rx, row["rx_counter"]),
+            None if row["tx_counter"] is None or tx is None else sample_points.increment(tx, row["tx_counter"]),
+        )
+        batch.points_at(device_id, at)
 
 
 def _check_metric_limit(existing: int, new: int) -> None:

@@ -81,6 +81,8 @@ class OpenSession:
 class DeviceState:
     status: str
     snapshot_time: datetime | None
+    newest_time: datetime | None  # of the newest sample ever stored (the snapshot's, unless a
+    #                               sample sent as current replaced it with an older one)
     snapshot_counters: dict[str, list]  # raw interface name -> [rx_bytes, tx_bytes]
     metrics: dict[MetricKey, MetricState] = field(default_factory=dict)
     open_sessions: list[OpenSession] = field(default_factory=list)
@@ -99,6 +101,7 @@ LOAD_DEVICE = """
 LOCK_DEVICE_STATE = """
     SELECT m.status,
            s.sample_time,
+           s.newest_sample_time,
            (SELECT coalesce(jsonb_object_agg(i->>'name',
                                              jsonb_build_array(i->'statistics'->'rx_bytes',
                                                                i->'statistics'->'tx_bytes')), '{}')
@@ -135,6 +138,15 @@ MARK_LATE_HOUR = """
     INSERT INTO rollup_backlog (device_id, hour)
     SELECT %(device_id)s, %(hour)s
     WHERE %(time)s < (SELECT GREATEST(watermark, pending) FROM rollup_state WHERE id = 1)
+"""
+
+# The first traffic point after a back-filled sample, per interface: its increments were
+# computed from an older predecessor and are recomputed from the back-filled counters.
+COUNTERS_AFTER = """
+    SELECT DISTINCT ON (ifname) ifname, time, rx_counter, tx_counter
+    FROM traffic_points
+    WHERE device_id = %(device_id)s AND time > %(time)s AND time <= %(until)s
+    ORDER BY ifname, time
 """
 
 COUNTERS_BEFORE = """
@@ -176,8 +188,9 @@ def _metric_state(row: list) -> MetricState:
 
 def lock_device_state(cursor, device_id: uuid.UUID, connection_info: dict) -> DeviceState:
     _execute_prepared(cursor, connection_info, "lock_device_state", device_id)
-    status, snapshot_time, counters, metrics, sessions = cursor.fetchone()
-    state = DeviceState(status=status, snapshot_time=snapshot_time, snapshot_counters=counters)
+    status, snapshot_time, newest_time, counters, metrics, sessions = cursor.fetchone()
+    state = DeviceState(status=status, snapshot_time=snapshot_time, newest_time=newest_time,
+                        snapshot_counters=counters)
     for row in metrics:
         metric = _metric_state(row)
         state.metrics[(metric.configuration, metric.ifname)] = metric
@@ -190,6 +203,12 @@ def counters_before(cursor, device_id: uuid.UUID, time: datetime) -> dict[str, t
     predecessor of a back-filled sample, which the latest snapshot is not."""
     cursor.execute(COUNTERS_BEFORE, {"device_id": device_id, "time": time, "since": time - COUNTER_LOOKBACK})
     return {ifname: (_exact_int(rx), _exact_int(tx)) for ifname, rx, tx in cursor.fetchall()}
+
+
+def counters_after(cursor, device_id: uuid.UUID, time: datetime) -> dict[str, tuple]:
+    """Each interface's first point after ``time``: (its time, rx counter, tx counter)."""
+    cursor.execute(COUNTERS_AFTER, {"device_id": device_id, "time": time, "until": time + COUNTER_LOOKBACK})
+    return {ifname: (at, _exact_int(rx), _exact_int(tx)) for ifname, at, rx, tx in cursor.fetchall()}
 
 
 def _exact_int(value) -> int | None:
@@ -265,12 +284,21 @@ class WriteBatch:
                 self._values(f"INSERT INTO {table} ({', '.join(columns)})", "ON CONFLICT DO NOTHING",
                              len(columns), [tuple(row.get(c) for c in columns) for row in rows])
 
+    def traffic_increments(self, device_id: uuid.UUID, ifname: str, time: datetime, rx_bytes: int | None,
+                           tx_bytes: int | None) -> None:
+        """Recompute a stored traffic point's increments (None: keep that one)."""
+        self._add("""UPDATE traffic_points SET rx_bytes = COALESCE(%s, rx_bytes), tx_bytes = COALESCE(%s, tx_bytes)
+                     WHERE device_id = %s AND ifname = %s AND time = %s""",
+                  (rx_bytes, tx_bytes, device_id, ifname, time))
+
     def snapshot(self, device_id: uuid.UUID, document: dict, sample_time: datetime, now: datetime) -> None:
         self._add(
-            """INSERT INTO device_data (device_id, data, sample_time, received_at) VALUES (%s, %s, %s, %s)
+            """INSERT INTO device_data (device_id, data, sample_time, newest_sample_time, received_at)
+               VALUES (%s, %s, %s, %s, %s)
                ON CONFLICT (device_id) DO UPDATE
-               SET data = EXCLUDED.data, sample_time = EXCLUDED.sample_time, received_at = EXCLUDED.received_at""",
-            (device_id, Json(document), sample_time, now),
+               SET data = EXCLUDED.data, sample_time = EXCLUDED.sample_time, received_at = EXCLUDED.received_at,
+                   newest_sample_time = GREATEST(device_data.newest_sample_time, EXCLUDED.sample_time)""",
+            (device_id, Json(document), sample_time, sample_time, now),
         )
 
     def wifi_clients(self, clients: list[dict], now: datetime) -> None:

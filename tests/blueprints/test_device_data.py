@@ -334,16 +334,40 @@ def test_backfilled_sample_writes_points_but_keeps_the_current_snapshot(client, 
     assert db.session.get(DeviceData, device.id).data["interfaces"][0]["statistics"]["rx_bytes"] == 200
 
 
+def agent_time(moment: datetime) -> str:
+    return moment.strftime("%d-%m-%Y_%H:%M:%S.%f")
+
+
+def rx_increments(device) -> list[int]:
+    return [r.rx_bytes for r in rows("SELECT rx_bytes FROM traffic_points WHERE device_id = :d ORDER BY time",
+                                     d=device.id)]
+
+
 def test_backfill_increments_come_from_the_preceding_stored_point(client, device):
-    base = datetime(2024, 5, 2, 10, 0, tzinfo=UTC)
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
     assert post(client, device, sample(interface("eth0", 10_000, 0))).status_code == 200  # "now": newest
     for step, rx in enumerate((1000, 1600, 2600)):
-        time = (base + timedelta(minutes=5 * step)).strftime("%d-%m-%Y_%H:%M:%S.%f")
+        time = agent_time(base + timedelta(minutes=5 * step))
         assert post(client, device, sample(interface("eth0", rx, 0)), time=time).status_code == 200
-    increments = [r.rx_bytes for r in rows(
-        "SELECT rx_bytes FROM traffic_points WHERE device_id = :d AND time < now() - interval '1 day' ORDER BY time",
-        d=device.id)]
-    assert increments == [1000, 600, 1000]
+    assert rx_increments(device)[:3] == [1000, 600, 1000]
+
+
+@pytest.mark.parametrize("current", [None, "true"])
+def test_a_sample_sent_between_stored_ones_counts_each_stretch_once(client, device, current):
+    """Counters 1000, then 3000 ten minutes later; the sample of the minute in between (2000)
+    arrives last, as current or not: each stretch of traffic is counted once, the next live
+    sample included."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    for minutes, rx in ((0, 1000), (10, 3000)):
+        assert post(client, device, sample(interface("eth0", rx, 0)), time=agent_time(
+            start + timedelta(minutes=minutes))).status_code == 200
+    late = post(client, device, sample(interface("eth0", 2000, 0)), current=current,
+                time=agent_time(start + timedelta(minutes=5)))
+    assert late.status_code == 200
+    assert post(client, device, sample(interface("eth0", 4000, 0))).status_code == 200  # live, now
+    assert rx_increments(device) == [1000, 1000, 1000, 1000]
+    snapshot = db.session.get(DeviceData, device.id).data
+    assert snapshot["interfaces"][0]["statistics"]["rx_bytes"] == 4000
 
 
 # --- health ----------------------------------------------------------------------------
