@@ -24,7 +24,7 @@ from sqlalchemy import select, text
 
 from monitoring.extensions import db
 from monitoring.models import Check, Device, DeviceMonitoring, Metric, Organization, utcnow
-from monitoring.registry import CRITICAL_CHECK_TYPES, CRITICAL_DEVICE_METRICS, METRICS, PING_DEFAULTS
+from monitoring.registry import CRITICAL_CHECK_TYPES, METRICS, PING_DEFAULTS
 from monitoring.services import fping, health, notifications, snooze, status_changes
 from monitoring.timeseries import check_store, sample_store
 from monitoring.timeseries.sample_store import SampleDevice
@@ -281,12 +281,13 @@ def _judge(cursor, connection, batch: CheckBatch, results: list[Result], summary
         changes += _evaluate(cursor, device, state, result)
     now = utcnow()
     went_down = False
+    critical = health.critical_device_metrics()
     for change in changes:
         metric = change.metric
         batch.metric_health(metric)
         summary.changes += 1
         key = (metric.configuration, metric.ifname)
-        if ((metric.key, metric.field_name) in CRITICAL_DEVICE_METRICS and was_tolerant.get(key) is True
+        if ((metric.key, metric.field_name) in critical and was_tolerant.get(key) is True
                 and metric.is_healthy_tolerant is False):
             went_down = True  # the device stopped answering: its clients are gone too
         if change.notification and not (state.status == "critical" and metric.configuration in SILENT_WHEN_CRITICAL):

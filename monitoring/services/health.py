@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
+
 from monitoring.registry import CRITICAL_DEVICE_METRICS, DEFAULT_ALERT, METRICS
 
 HISTORICAL_AGE = timedelta(minutes=5)
@@ -119,14 +121,23 @@ def evaluate(metrics: dict, alert_values: dict[MetricKey, float], *, at: datetim
     return changes
 
 
+def critical_device_metrics() -> tuple[tuple[str, str], ...]:
+    """(key, field) of the metrics whose unhealthiness together makes a device critical:
+    ping's, and data collected's only when devices get that check automatically
+    (``AUTO_DATA_COLLECTED_CHECK``), as the reference defines them."""
+    automatic = current_app.config["AUTO_DATA_COLLECTED_CHECK"]
+    return tuple(metric for metric in CRITICAL_DEVICE_METRICS if automatic or metric[0] != "data_collected")
+
+
 def device_status(metrics: list) -> str:
     """``problem`` if any metric is unhealthy, ``critical`` if every critical metric is,
     else ``ok``."""
     unhealthy = [m for m in metrics if m.is_healthy is False]
     if not unhealthy:
         return "ok"
-    critical = {(m.key, m.field_name) for m in unhealthy} & set(CRITICAL_DEVICE_METRICS)
-    if CRITICAL_DEVICE_METRICS and len(critical) == len(CRITICAL_DEVICE_METRICS):
+    definitions = critical_device_metrics()
+    critical = {(m.key, m.field_name) for m in unhealthy} & set(definitions)
+    if definitions and len(critical) == len(definitions):
         return "critical"
     return "problem"
 

@@ -241,6 +241,17 @@ def test_critical_only_when_every_critical_metric_fails(make, org, probe_network
     assert db.session.get(Device, offline.id).management_ip == probe_network.unreachable  # kept by default
 
 
+def test_without_automatic_data_collected_checks_ping_alone_is_critical(make, org, probe_network, data_app,
+                                                                       monkeypatch):
+    """As the reference defines the critical metrics: data collected counts only when devices
+    get that check automatically."""
+    monkeypatch.setitem(data_app.config, "AUTO_DATA_COLLECTED_CHECK", False)
+    offline = make.device(org, management_ip=probe_network.unreachable)
+    add_check(offline, "ping")
+    run_checks()
+    assert status_of(offline) == "critical"
+
+
 def test_ping_problem_and_recovery_notify_managers_and_superusers(make, org, probe_network):
     manager, superuser = make.user(manages=[org]), make.user(superuser=True)
     make.user(manages=[make.org()])

@@ -129,7 +129,7 @@ def _metric(key, field, healthy):
     return FakeMetric(key, key, field, None, is_healthy=healthy)
 
 
-def test_device_status_rules():
+def test_device_status_rules(app_context):
     assert health.device_status([_metric("cpu", "cpu_usage", True)]) == "ok"
     assert health.device_status([_metric("cpu", "cpu_usage", False)]) == "problem"
     ping_down = _metric("ping", "reachable", False)
