@@ -1,4 +1,4 @@
-"""Charts as a CSV download, the same for every chart endpoint (spec metrics.md §3.4)."""
+"""Charts as a CSV download, the same for every chart endpoint (docs/metrics.md §3.4)."""
 from __future__ import annotations
 
 from flask import Response

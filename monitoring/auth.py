@@ -2,7 +2,7 @@
 
 The caller is resolved once per request and cached on ``flask.g``. Views state what they
 need with ``require_user`` / ``require_manager`` / ``require_superuser``; the 401/403 codes
-and messages follow the reference API (spec api.md §0.4).
+and messages follow the reference API (docs/api.md §0.4).
 """
 from __future__ import annotations
 

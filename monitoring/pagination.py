@@ -1,6 +1,6 @@
 """The ``{"count", "next", "previous", "results"}`` page envelope of every list endpoint.
 
-Rules from the reference (spec api.md §0.6): ``page`` is 1-based and a page that does not
+Rules from the reference (docs/api.md §0.6): ``page`` is 1-based and a page that does not
 exist is 404 "Invalid page."; an invalid or non-positive ``page_size`` falls back to the
 default and a larger one is capped. ``next``/``previous`` are absolute URLs that keep the
 other query parameters.

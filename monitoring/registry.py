@@ -1,4 +1,4 @@
-"""The metric catalogue (spec metrics.md §1.2): what each configuration is called, which
+"""The metric catalogue (docs/metrics.md §1.2): what each configuration is called, which
 measurement and fields it writes, its default alert settings and the charts it gets.
 
 Data, not code: the ingest writer, the health evaluation and the chart engine all read it.
@@ -77,7 +77,7 @@ ALERT_SOURCES: dict[str, tuple[str, str]] = {
     "wifi_clients_min": ("wifi_client_count_points", "clients_min"),
 }
 
-# Notification texts (spec metrics.md §1.3): (problem verb, recovery verb).
+# Notification texts (docs/metrics.md §1.3): (problem verb, recovery verb).
 NOTIFICATION_VERBS: dict[str, tuple[str, str]] = {
     "ping": ("is not reachable", "is reachable again"),
     "config_applied": ("has not been applied", "configuration has been applied again"),
@@ -89,7 +89,7 @@ NOTIFICATION_VERBS: dict[str, tuple[str, str]] = {
     "cpu": ("is experiencing a peak in", "has returned to normal levels"),
 }
 
-# Metrics whose unhealthiness together makes a device "critical" (spec metrics.md §5.5).
+# Metrics whose unhealthiness together makes a device "critical" (docs/metrics.md §5.5).
 CRITICAL_DEVICE_METRICS: tuple[tuple[str, str], ...] = (
     ("ping", "reachable"),
     ("data_collected", "data_collected"),
@@ -98,7 +98,7 @@ CRITICAL_DEVICE_METRICS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class CheckType:
-    """An active check (spec metrics.md §5.6): what it is called, the metrics it writes, the
+    """An active check (docs/metrics.md §5.6): what it is called, the metrics it writes, the
     setting that creates it for every device, and the JSON schema of its ``params``."""
 
     label: str
@@ -128,7 +128,7 @@ CHECK_TYPES: dict[str, CheckType] = {
                               NO_PARAMS_SCHEMA),
 }
 # Check types that write a critical metric: the ones recovery detection runs, and whose
-# disabling resets the device's health (spec metrics.md §5.5; matched on the metric, not on
+# disabling resets the device's health (docs/metrics.md §5.5; matched on the metric, not on
 # the reference's class path).
 CRITICAL_CHECK_TYPES = tuple(
     name for name, check in CHECK_TYPES.items()
@@ -147,7 +147,7 @@ def charts_for(configuration: str, auto_charts: tuple[str, ...] | list[str]) -> 
     return tuple(chart for chart in config.charts if chart in auto_charts)
 
 
-# --- the chart catalogue (spec metrics.md §1.4) -------------------------------------------
+# --- the chart catalogue (docs/metrics.md §1.4) -------------------------------------------
 
 DEFAULT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                   "#bcbd22", "#17becf")
@@ -182,7 +182,7 @@ class ChartConfig:
     colors: tuple[str, ...] | None = None
     colorscale: dict | None = None
     label: str | None = None  # for choice lists; defaults to the title
-    # Optional keys, only in the chart JSON when set (spec metrics.md §3.1).
+    # Optional keys, only in the chart JSON when set (docs/metrics.md §3.1).
     fill: str | None = None
     xaxis: dict | None = None
     yaxis: dict | None = None

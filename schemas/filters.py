@@ -97,7 +97,7 @@ class FilterDateTime(fields.Field):
 
 
 class QueryBoolean(fields.Field):
-    """Decision 2 of the spec README: ``false/0/no/off`` (any case) are false; any other
+    """docs/api.md §15.2: ``false/0/no/off`` (any case) are false; any other
     non-empty value is true; an empty one is absent (None)."""
 
     def __init__(self, **kwargs):

@@ -70,7 +70,7 @@ class LocationDeviceFilterSchema(FilterSchema):
 
 
 class LocationDeviceSchema(BaseSchema):
-    """A device at a location (its key is never listed: decision 1 of the spec README)."""
+    """A device at a location (its key is never listed: docs/api.md §15.1)."""
 
     id = fields.UUID()
     admin_edit_url = fields.Function(lambda device: device_admin_url(device.id), metadata=URL)

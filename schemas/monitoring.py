@@ -1,5 +1,5 @@
 """Monitoring reads: chart parameters, the device detail with its charts, the dashboard, the
-device list with health status and a device's metrics (spec api.md §2, §3, §8, §10, §11)."""
+device list with health status and a device's metrics (docs/api.md §2, §3, §8, §10, §11)."""
 from __future__ import annotations
 
 from marshmallow import fields, post_dump

@@ -1,4 +1,4 @@
-"""WiFi sessions as the reference renders them (spec api.md §9.2)."""
+"""WiFi sessions as the reference renders them (docs/api.md §9.2)."""
 from marshmallow import fields
 
 from schemas.common import BaseSchema, UTCDateTime
@@ -6,7 +6,7 @@ from schemas.filters import ChoiceUUID, FilterDateTime, FilterSchema, QueryBoole
 
 
 def _capability(name: str) -> fields.Function:
-    # The reference renders these three as the strings "True"/"False" (quirk Q12, kept:
+    # The reference renders these three as the strings "True"/"False" (kept for compatibility, docs/api.md §15.16:
     # clients compare them as strings).
     return fields.Function(
         lambda client: None if getattr(client, name) is None else str(getattr(client, name)),

@@ -1,4 +1,4 @@
-"""A metric's alert settings over the API (spec metrics.md §5.3): the effective values
+"""A metric's alert settings over the API (docs/metrics.md §5.3): the effective values
 (custom value, else the registry default) and changing the custom ones.
 
 A custom value equal to the default is stored as null (no custom value), so a default

@@ -1,5 +1,5 @@
-"""Chart parameters → the window a chart covers and its bucket width (spec api.md §10.1–10.3,
-metrics.md §2, and decision 3 of the spec README, which wins over the reference).
+"""Chart parameters → the window a chart covers and its bucket width (docs/api.md §10.1–10.3,
+docs/metrics.md §2, and docs/api.md §15.3, which wins over the reference).
 
 Checked in the reference's order: ``timezone``, then ``start``/``end`` (format, length,
 order, future), then ``time``. Every error is a 400 whose body is a JSON list with one

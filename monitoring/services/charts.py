@@ -1,4 +1,4 @@
-"""Charts as the API shows them (spec api.md §10.4, metrics.md §2.4–2.5, §3.1, §3.4): the
+"""Charts as the API shows them (docs/api.md §10.4, docs/metrics.md §2.4–2.5, §3.1, §3.4): the
 catalogue entry of each chart plus its series, finished into values, rounded, ordered, with
 the shared ``x`` labels; or the same as CSV.
 

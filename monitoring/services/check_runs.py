@@ -1,4 +1,4 @@
-"""Running the active checks (spec metrics.md §5.6) and judging their results.
+"""Running the active checks (docs/metrics.md §5.6) and judging their results.
 
 A run loads every active check of every active device in one query, measures per check
 type in bulk (one fping process per batch of addresses; one query for data collected; one
@@ -350,7 +350,7 @@ def wifi_clients_snoozed(now: datetime | None = None) -> bool:
 
 
 def run_requested_checks(*, limit: int = 500) -> str:
-    """Recovery detection (spec metrics.md §5.5) for the devices that asked: a device still
+    """Recovery detection (docs/metrics.md §5.5) for the devices that asked: a device still
     critical without critical checks becomes ``ok``; one with them becomes ``problem`` at
     once if its metrics no longer say critical, then its critical checks run and decide."""
     requested = list(db.session.scalars(text(

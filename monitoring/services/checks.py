@@ -1,6 +1,6 @@
 """A device's active checks: the API's list, create, read, change and delete (each check
 shown with its latest result, ``check_results``), and the checks every device gets
-automatically (spec metrics.md §5.6).
+automatically (docs/metrics.md §5.6).
 
 Disabling or deleting a critical check (ping, data collected) makes the device's status
 ``unknown`` with its metrics reset: what the check said no longer holds (§5.5).

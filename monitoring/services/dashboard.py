@@ -1,9 +1,9 @@
-"""The network-wide dashboard (spec api.md §11, metrics.md §3.3): the general WiFi clients
+"""The network-wide dashboard (docs/api.md §11, docs/metrics.md §3.3): the general WiFi clients
 and general traffic charts over every device the user may see, narrowed by organization
 slugs, locations and floorplans.
 
 Tenancy, in the reference's order: a user who manages nothing is refused (403, always: we
-take the spec's recommendation); an unknown slug is 404, a slug of an organization the user
+docs/api.md §11); an unknown slug is 404, a slug of an organization the user
 does not manage 403; a location or floorplan outside the selected organizations is 404, as
 a missing one is.
 """

@@ -1,7 +1,7 @@
-"""A device's monitoring detail (spec api.md §3): who may read it, and what it shows — the
+"""A device's monitoring detail (docs/api.md §3): who may read it, and what it shows — the
 device, its health status and metrics, its charts and, on request, its latest data.
 
-Access is checked on every request (decision 1: no cached bypass), in the reference's
+Access is checked on every request (docs/api.md §15.1: no cached bypass), in the reference's
 order: with a non-empty ``key`` only the key decides; without one, the user must be a
 manager (401, 403), the device must exist in an active organization (404) and be one of the
 user's (403).

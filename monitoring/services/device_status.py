@@ -1,4 +1,4 @@
-"""Devices with their health status (spec api.md §2) and a device's metrics (§8)."""
+"""Devices with their health status (docs/api.md §2) and a device's metrics (§8)."""
 from __future__ import annotations
 
 import uuid

@@ -1,5 +1,5 @@
 """Pinging many devices with ``fping``: one process probes a whole batch of addresses, and
-its per-target summary lines are parsed (spec metrics.md §5.6, the Ping check).
+its per-target summary lines are parsed (docs/metrics.md §5.6, the Ping check).
 
 ``fping -q`` prints one summary per target on stderr::
 

@@ -1,4 +1,4 @@
-"""Metric health flags and device status (spec metrics.md §5.2–5.5).
+"""Metric health flags and device status (docs/metrics.md §5.2–5.5).
 
 Only real-time samples are judged: a point older than five minutes is history and never
 changes health. ``is_healthy`` follows the latest value immediately; ``is_healthy_tolerant``

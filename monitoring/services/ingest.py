@@ -1,4 +1,4 @@
-"""Receiving a device's NetJSON DeviceMonitoring sample (spec api.md §4, §6).
+"""Receiving a device's NetJSON DeviceMonitoring sample (docs/api.md §4, §6).
 
 The checks run in the reference's order: device (404), key (403), deactivated (404), body
 (415/413/400), schema (400), ``time`` (400). Then everything the sample produces is written

@@ -1,4 +1,4 @@
-"""What the monitoring map shows (spec api.md §12–14): locations with their device counts
+"""What the monitoring map shows (docs/api.md §12–14): locations with their device counts
 per health status, the devices of a location, and the indoor positions by floor."""
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Devices near a device (spec api.md §5), nearest first, with their distance in metres.
+"""Devices near a device (docs/api.md §5), nearest first, with their distance in metres.
 
 Two ways in: a device asking with its own key sees the devices of its organization only
-(decision 1 of the spec README); a user sees the devices of the organizations they manage,
-near a device they may see (decision 7).
+(docs/api.md §15.1); a user sees the devices of the organizations they manage,
+near a device they may see (docs/api.md §15.7).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Texts of problem and recovery notifications (spec metrics.md §1.3)."""
+"""Texts of problem and recovery notifications (docs/metrics.md §1.3)."""
 from __future__ import annotations
 
 import re

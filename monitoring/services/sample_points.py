@@ -1,5 +1,5 @@
-"""From one NetJSON DeviceMonitoring sample to the points it produces (spec api.md §6.4,
-§6.5, metrics.md §5.7). Pure functions: no database, easy to test.
+"""From one NetJSON DeviceMonitoring sample to the points it produces (docs/api.md §6.4,
+§6.5, docs/metrics.md §5.7). Pure functions: no database, easy to test.
 
 Per interface: mobile signal (strength, quality, access technology), traffic as counter
 increments, and one WiFi-client point per associated client; then the device's cpu, disk

@@ -1,4 +1,4 @@
-"""When the WiFi clients check sleeps (spec metrics.md §5.6, setting
+"""When the WiFi clients check sleeps (docs/metrics.md §5.6, setting
 ``WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE``): a list of ``[start, end]`` pairs, both of one pair in
 the same format, ``MM-DD``, ``HH:MM`` or ``MM-DD HH:MM``. A date alone starts at 00:00 and
 ends at 23:59; a time alone means every day. Ranges may wrap around midnight or the end of

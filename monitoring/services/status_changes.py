@@ -1,4 +1,4 @@
-"""Device status changes made outside health evaluation (spec metrics.md §5.5): the resets
+"""Device status changes made outside health evaluation (docs/metrics.md §5.5): the resets
 to ``unknown`` and the status recovery detection sets.
 
 A reset to ``unknown`` also forgets every metric's health (flags back to null), so the next

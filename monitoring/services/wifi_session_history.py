@@ -1,6 +1,6 @@
-"""Reading and pruning the WiFi sessions that device samples record (spec api.md §9).
+"""Reading and pruning the WiFi sessions that device samples record (docs/api.md §9).
 
-Sessions are written by ``wifi_sessions.update_sessions`` as samples arrive; here they are
+Sessions are planned by ``wifi_sessions.plan_sessions`` and written with each sample; here they are
 listed (newest first), read one by one, and deleted once old.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""WiFi clients and sessions derived from device samples (spec api.md §9.1).
+"""WiFi clients and sessions derived from device samples (docs/api.md §9.1).
 
 Only access-point wireless interfaces count. A client seen on (device, interface, SSID) has
 an open session there; a client missing from a later sample has its session closed; a

@@ -36,5 +36,5 @@ wifi_client_count_points = Table(
 )
 
 CHECK_HYPERTABLES = (data_collected_points, wifi_client_count_points)
-# Retention class "short" (spec metrics.md §4): one day by default.
+# Retention class "short" (docs/metrics.md §4): one day by default.
 SHORT_RETENTION_TABLES = ("data_collected_points",)

@@ -1,4 +1,4 @@
-"""Retention (spec metrics.md §4): whole chunks older than a hypertable's age are dropped
+"""Retention (docs/metrics.md §4): whole chunks older than a hypertable's age are dropped
 (``drop_chunks``), never single rows. A chunk goes only when all of it is older than the
 cut-off, so nothing newer than the age is ever lost; a point may outlive it by up to one
 chunk interval."""

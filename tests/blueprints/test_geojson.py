@@ -1,4 +1,4 @@
-"""GET /api/v1/monitoring/geojson/ (spec api.md §12)."""
+"""GET /api/v1/monitoring/geojson/ (docs/api.md §12)."""
 from __future__ import annotations
 
 import uuid
@@ -94,7 +94,7 @@ IS_MOBILE_CASES = [
 
 
 def test_is_mobile(client, tenants, mixed):
-    """Decision 2: false/0/no/off in any case are false, any other value true, empty absent."""
+    """docs/api.md §15.2: false/0/no/off in any case are false, any other value true, empty absent."""
     for value, expected in IS_MOBILE_CASES:
         assert feature_names(geojson(client, tenants.headers_a, is_mobile=value)) == expected, value
 

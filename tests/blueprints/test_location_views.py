@@ -1,4 +1,4 @@
-"""GET /api/v1/monitoring/location/{pk}/device/ and …/indoor-coordinates/ (spec api.md §13, §14)."""
+"""GET /api/v1/monitoring/location/{pk}/device/ and …/indoor-coordinates/ (docs/api.md §13, §14)."""
 from __future__ import annotations
 
 import uuid
@@ -69,7 +69,7 @@ def test_devices_by_name_with_status(client, tenants, site):
         "notes": "", "last_ip": None, "management_ip": None, "hardware_id": "", "_is_deactivated": False,
         "organization": str(tenants.a.id), "group": None,
     }
-    assert all("key" not in item for item in body["results"])  # decision 1: no keys in lists
+    assert all("key" not in item for item in body["results"])  # docs/api.md §15.1: no keys in lists
 
 
 def test_status_labels_and_admin_url_are_configurable(app, client, tenants, site, monkeypatch):

@@ -1,5 +1,5 @@
 """GET /api/v1/monitoring/device/{pk}/metric/: a device's metrics with their health, the
-``is_healthy`` filter (decision 2 booleans) and its access rules."""
+``is_healthy`` filter (docs/api.md §15.2 booleans) and its access rules."""
 from __future__ import annotations
 
 import uuid
@@ -38,7 +38,7 @@ def test_items(client, make, org, device):
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("true", ["CPU usage"]), ("1", ["CPU usage"]), ("TRUE", ["CPU usage"]), ("yes", ["CPU usage"]),
-    ("maybe", ["CPU usage"]),  # any other non-empty value is true (decision 2)
+    ("maybe", ["CPU usage"]),  # any other non-empty value is true (docs/api.md §15.2)
     ("false", ["Disk usage"]), ("0", ["Disk usage"]), ("False", ["Disk usage"]), ("off", ["Disk usage"]),
     ("", ["CPU usage", "Disk usage", "eth0 traffic"]),
 ])

@@ -1,4 +1,4 @@
-"""GET /api/v1/monitoring/device/{pk}/nearby-devices/ (spec api.md §5, decisions 1 and 7)."""
+"""GET /api/v1/monitoring/device/{pk}/nearby-devices/ (docs/api.md §5, docs/api.md §15.1 and §15.7)."""
 from __future__ import annotations
 
 import uuid
@@ -18,7 +18,7 @@ from tests.blueprints.geo_support import (
     wifi_client,
 )
 
-# The spec's fixture: Dehradun, Brussels and Sunnyvale as (longitude, latitude).
+# The reference distances of docs/geo.md: Dehradun, Brussels and Sunnyvale as (longitude, latitude).
 DEHRADUN = (79.0676, 30.7333)
 BRUSSELS = (4.406264339, 50.89806471)
 SUNNYVALE = (-122.03749, 37.37187)

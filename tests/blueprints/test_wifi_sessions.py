@@ -1,4 +1,4 @@
-"""WiFi sessions: recorded from device POSTs (spec api.md §9.1), listed and read (§9.2, §9.3),
+"""WiFi sessions: recorded from device POSTs (docs/api.md §9.1), listed and read (§9.2, §9.3),
 pruned by ``flask prune-wifi-sessions``."""
 from __future__ import annotations
 

@@ -144,12 +144,12 @@ NOT_FOUND = "404"
 KEY_REFUSED = "403 or 404"
 
 # Chart parameters are checked by the chart engine after access, with the reference's
-# one-message list bodies (spec api.md §10). start and end only count together.
+# one-message list bodies (docs/api.md §10). start and end only count together.
 CHART_PARAMETERS = {"time", "start", "end", "timezone"}
 COMPANIONS = {"start": {"end": "2024-01-02 00:00:00"}, "end": {"start": "2024-01-01 00:00:00"}}
 # Parameters whose answer the reference fixes otherwise than their type says.
 SPECIAL = {
-    # Unknown organization slugs, locations and floorplans of the dashboard are 404 (spec api.md §11).
+    # Unknown organization slugs, locations and floorplans of the dashboard are 404 (docs/api.md §11).
     ("/api/v1/monitoring/dashboard/", "organization_slug"): NOT_FOUND,
     ("/api/v1/monitoring/dashboard/", "location_id"): NOT_FOUND,
     ("/api/v1/monitoring/dashboard/", "floorplan_id"): NOT_FOUND,
@@ -461,7 +461,7 @@ WRITE_QUERY_EXPECTATIONS = {
     ("POST", "/api/v1/monitoring/device/{pk}/"): {
         "key": 403,  # a wrong key
         "time": 400,  # {"detail": "Incorrect time format"}, or the NUL message keyed by time
-        "current": 200,  # a flag: any value is "true" (decision 2), so the sample is stored
+        "current": 200,  # a flag: any value is "true" (docs/api.md §15.2), so the sample is stored
     },
 }
 
@@ -621,7 +621,7 @@ def test_a_custom_range_before_year_one_in_utc_is_a_date_error(client, world):
 
 def test_a_device_key_with_a_nul_is_a_wrong_key(client, world):
     """The sample POST refused NUL in its query strings before looking at the key: a caller
-    without access got a 400 about its input. The key decides first (spec api.md §4.2)."""
+    without access got a 400 about its input. The key decides first (docs/api.md §4.2)."""
     url = f"/api/v1/monitoring/device/{world.ids['device']}/"
 
     def post(**query: str):

@@ -6,7 +6,7 @@ location with a floorplan and an outdoor one, checks and a notification webhook.
 operation served under ``/api/v1/monitoring/`` and ``/api/v1/notifications/`` is requested
 by each caller for an object (or, for lists, a filter) of A and of B, and:
 
-- answers the status the spec gives for that caller (device keys decide alone on the three
+- answers the status docs/api.md gives for that caller (device keys decide alone on the three
   key-capable operations; a key opens only its own device, and nearby devices of its own
   organization; users need to manage the object's organization);
 - never shows, in any body (JSON or CSV, errors included), an identifier, name, MAC address
@@ -369,7 +369,7 @@ def device_post(role: str, owner: str) -> int:
 
 
 def nearby(role: str, owner: str) -> int:
-    """Spec §5 and decisions 1, 7: any failed key, or a device the user may not see, is 404."""
+    """docs/api.md §5, §15.1 and §15.7: any failed key, or a device the user may not see, is 404."""
     if role in KEY_ROLES:
         return 200 if owns(role, owner) else 404
     if role in ("anonymous", "revoked_token"):
@@ -427,7 +427,7 @@ def ids(items, key: str = "id") -> set[str]:
 def check_device_list(world, role, owner, body):
     devices = [d for tenant in world.orgs(scope(role, owner)) for d in tenant.devices]
     assert body["count"] == len(devices) and ids(body["results"]) == {d.id for d in devices}
-    assert all("key" not in item for item in body["results"])  # decision 1: no keys in lists
+    assert all("key" not in item for item in body["results"])  # docs/api.md §15.1: no keys in lists
 
 
 def check_slug_list(world, role, owner, body):

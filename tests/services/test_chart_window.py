@@ -32,7 +32,7 @@ def error_of(**params) -> list:
     (7, timedelta(hours=1)), (8, timedelta(hours=1)), (10, timedelta(hours=1)), (11, timedelta(hours=2)),
     (12, timedelta(hours=2)), (17, timedelta(hours=2)), (18, timedelta(hours=3)), (24, timedelta(hours=3)),
     (25, timedelta(hours=4)), (27, timedelta(hours=4)),
-    # decision 3: 28d and 29d get days like their neighbours, not the reference's 10 minutes
+    # docs/api.md §15.3: 28d and 29d get days like their neighbours, not the reference's 10 minutes
     (28, timedelta(days=1)), (29, timedelta(days=1)), (30, timedelta(days=1)), (99, timedelta(days=1)),
     (210, timedelta(days=1)), (211, timedelta(days=7)), (365, timedelta(days=7)),
 ])

@@ -1,5 +1,5 @@
 """Active checks against real addresses (loopback and a test network namespace) and the
-health they imply (spec metrics.md §5.5, §5.6): results, critical vs problem, notifications,
+health they imply (docs/metrics.md §5.5, §5.6): results, critical vs problem, notifications,
 WiFi sessions, recovery detection."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Health flags and the tolerance algorithm (spec metrics.md §5.2–5.5), on the spec's worked
-examples, with stored points kept in memory."""
+"""Health flags and the tolerance algorithm (docs/metrics.md §5.2–5.5), on the worked
+examples of docs/metrics.md §5.4, with stored points kept in memory."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Status resets (spec metrics.md §5.5) and the automatic checks (§5.6), through the API
+"""Status resets (docs/metrics.md §5.5) and the automatic checks (§5.6), through the API
 calls that cause them."""
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from monitoring.netjson import (
     validation_error,
 )
 
-# The full realistic example of the API specification (§7.1), verbatim.
+# The full realistic example of docs/api.md §7.1, verbatim.
 FULL_EXAMPLE = json.loads(
     """
 {

@@ -31,7 +31,7 @@ def _paths(value, prefix=()):
             yield from _paths(child, (*prefix, index))
 
 
-# The spec's full example and the benchmark workload's sample.
+# The full example of docs/api.md §7.1 and the benchmark workload's sample.
 BASES = [FULL_EXAMPLE, make_payload(3, 7)]
 
 

@@ -1,4 +1,4 @@
-"""The WiFi clients check's snooze schedule (spec metrics.md §5.6)."""
+"""The WiFi clients check's snooze schedule (docs/metrics.md §5.6)."""
 from __future__ import annotations
 
 from datetime import datetime
