@@ -25,7 +25,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bulk_load import load_history  # noqa: E402
+from bench.bulk_load import LIMITS_INTERFACES, load_history, load_limits_device  # noqa: E402
 from bench.common import PeakRss, database, gunicorn, postgres_rss_mib  # noqa: E402
 
 # W3 asks for the dashboard traffic interfaces to include eth0 (the standard payload has
@@ -223,20 +223,49 @@ def scale(args) -> dict:
     return results
 
 
+def limits(args) -> dict:
+    print(f"Limits: one device at the default ingest limits ({LIMITS_INTERFACES} interfaces, 256 metrics), "
+          f"{args.limits_days} days of 5-minute samples")
+    with database() as database_url:
+        started = time.monotonic()
+        device = load_limits_device(database_url, days=args.limits_days, log=lambda line: None)
+        print(f"  bulk load: {device['metrics']} metrics, {device['points'] / 1e6:.1f} M points: "
+              f"{time.monotonic() - started:.0f} s")
+        print(f"  rollups: {refresh_rollups(database_url)}")
+        token = superuser_token(database_url)
+        path = f"/api/v1/monitoring/device/{device['id']}/?time={{}}"
+        cases = [(f"limits device detail time={r}", [path.format(r)] * args.limits_requests)
+                 for r in ("1d", "7d", "30d", "365d")]
+        with gunicorn(database_url) as (base, process):
+            with PeakRss(process.pid) as memory:
+                results = run_cases(base, token, cases)
+            print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
+                  f"postgres {postgres_rss_mib():.0f} MiB")
+        slowest = max(results, key=lambda name: results[name]["p50"])
+        print(f"\nSlowest case: {slowest}; its slowest statement, EXPLAIN (ANALYZE, BUFFERS):")
+        print(explain_slowest(database_url, results[slowest]["path"]))
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", type=int, default=1000, help="devices of the scale run")
     parser.add_argument("--days", type=int, default=30, help="days of the scale run")
     parser.add_argument("--skip-standard", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-limits", action="store_true")
+    parser.add_argument("--only", choices=("standard", "scale", "limits"),
+                        help="run this part only (e.g. --only limits: the device at the ingest limits)")
+    parser.add_argument("--limits-days", type=int, default=30, help="days of the limits run")
+    parser.add_argument("--limits-requests", type=int, default=20, help="requests per range of the limits run")
     args = parser.parse_args()
     # Read by config.py when the application is first imported, here and in gunicorn.
     os.environ["MONITORING_DASHBOARD_TRAFFIC_CHART"] = TRAFFIC_CHART
     results = {}
-    if not args.skip_standard:
-        results.update(standard(args))
-    if not args.skip_scale:
-        results.update(scale(args))
+    for name, part, skipped in (("standard", standard, args.skip_standard), ("scale", scale, args.skip_scale),
+                                ("limits", limits, args.skip_limits)):
+        if (args.only or name) == name and not skipped:
+            results.update(part(args))
     print("\n| case | p50 ms | p99 ms |\n|---|---:|---:|")
     for name, result in results.items():
         print(f"| {name} | {result['p50']:.1f} | {result['p99']:.1f} |")

@@ -26,9 +26,10 @@ from monitoring.timeseries.chart_queries import (
     SeriesFilter,
     SeriesRequest,
     Window,
+    plan_reads,
     read_many,
+    read_query,
     read_rollup_state,
-    series_query,
 )
 
 log = logging.getLogger(__name__)
@@ -120,17 +121,21 @@ def _rollup_state(requests: list[ChartRequest]):
 
 
 def chart_statements(requests: list[ChartRequest], *, window: Window) -> list[tuple[str, str, dict]]:
-    """The statements (charts served, SQL, parameters) ``build_charts`` runs for these
-    charts: for EXPLAIN in benchmarks."""
+    """The sub-selects (charts served, SQL, parameters) of the statement ``build_charts``
+    runs for these charts: for EXPLAIN in benchmarks."""
     charts = [(request, CHARTS[request.configuration]) for request in dict.fromkeys(requests)
               if request.configuration in CHARTS]
     state = _rollup_state([request for request, _ in charts])
+    merged = _series_requests(charts)
+    keys = list(merged)
     statements = []
-    for key, series in _series_requests(charts).items():
-        served = " ".join(request.configuration for request, config in charts if _series_key(request, config) == key)
-        statements.append((served, *series_query(measurement=series.measurement, kind=series.kind,
-                                                 fields=series.fields, filters=series.filters, window=window,
-                                                 state=state)))
+    for read in plan_reads(list(merged.values())):
+        answered = {keys[position] for position in read.answers}
+        served = " ".join(dict.fromkeys(request.configuration for request, config in charts
+                                        if _series_key(request, config) in answered))
+        if read.per_interface:
+            served += f" of {len(read.request.filters.ifnames)} interfaces"
+        statements.append((served, *read_query(read, window=window, state=state)))
     return statements
 
 

@@ -232,6 +232,8 @@ class Shape:
     rollup: str | None  # the rollup table read for whole periods, if any
     segments: int  # how many grain segments of it
     gaps: int  # how many raw ranges before the last segment's end (edges, stale hours)
+    # One series per interface of ``ifnames`` (rows keyed by ``ifname`` too), not one over all.
+    per_interface: bool = False
 
 
 def _bucket(column: str) -> str:
@@ -282,15 +284,36 @@ def _where(shape: Shape, time_range: str) -> str:
     return " AND ".join([*_conditions(shape.filters), time_range])
 
 
-def _grid_query(columns: list[str]) -> str:
-    """Gap-filled buckets (``total`` 0), then the whole-window row (``total`` 1)."""
+def _key(shape: Shape, table: str = "") -> str:
+    """What identifies a series among the statement's rows, besides the bucket: the
+    interface, when the statement reads one series per interface (then with a comma, to
+    precede ``bucket``); nothing otherwise."""
+    return f"{table + '.' if table else ''}ifname, " if shape.per_interface else ""
+
+
+def _series_total(shape: Shape, table: str = "") -> str:
+    """The grouping set of the whole-window rows: one per interface, or one in all."""
+    return f"({table + '.' if table else ''}ifname)" if shape.per_interface else "()"
+
+
+def _same_series(shape: Shape, left: str, right: str) -> str:
+    """A join condition keeping rows of one series together, when there are several."""
+    return f" AND {left}.ifname = {right}.ifname" if shape.per_interface else ""
+
+
+def _grid_query(shape: Shape, columns: list[str]) -> str:
+    """Gap-filled buckets (``total`` 0), then the whole-window row (``total`` 1); of every
+    interface of ``ifnames`` when the statement reads one series per interface."""
     selected = ", ".join(f"merged.{name}" for name in columns)
+    grid = f"generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval)) AS grid(bucket)"
+    if shape.per_interface:
+        grid = f"unnest(CAST(:ifnames AS text[])) AS interfaces(ifname) CROSS JOIN {grid}"
     return (
-        f"SELECT grid.bucket, 0 AS total, {selected}"
-        f" FROM generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval)) AS grid(bucket)"
+        f"SELECT {_key(shape, 'interfaces')}grid.bucket, 0 AS total, {selected} FROM {grid}"
         " LEFT JOIN merged ON merged.bucket = grid.bucket AND merged.total = 0"
-        f" UNION ALL SELECT merged.bucket, merged.total, {selected} FROM merged WHERE merged.total = 1"
-        " ORDER BY total, bucket"
+        f"{_same_series(shape, 'merged', 'interfaces')}"
+        f" UNION ALL SELECT {_key(shape, 'merged')}merged.bucket, merged.total, {selected} FROM merged"
+        f" WHERE merged.total = 1 ORDER BY {_key(shape)}total, bucket"
     )
 
 
@@ -300,17 +323,19 @@ def _numeric_sql(shape: Shape) -> str:
     # numeric sums are exact: the order of additions (raw or rollup) cannot change them
     raw_aggregates = ", ".join(f"sum(CAST({f} AS numeric)) AS {total}, count({f}) AS {count}"
                                for f in shape.fields for total, count in [sum_columns(f)])
-    parts = [f"SELECT {_bucket('time')} AS bucket, {raw_aggregates} FROM {raw} WHERE {_where(shape, time_range)}"
-             " GROUP BY 1" for time_range in _raw_ranges(shape)]
+    key = _key(shape)
+    grouped = "1, 2" if shape.per_interface else "1"  # the key's columns, by position
+    parts = [f"SELECT {key}{_bucket('time')} AS bucket, {raw_aggregates} FROM {raw}"
+             f" WHERE {_where(shape, time_range)} GROUP BY {grouped}" for time_range in _raw_ranges(shape)]
     rollup_aggregates = ", ".join(f"sum({name}) AS {name}" for name in names)
-    parts += [f"SELECT {_bucket('time')} AS bucket, {rollup_aggregates} FROM {shape.rollup}"
-              f" WHERE {_where(shape, rollup_range)} GROUP BY 1" for rollup_range in _rollup_ranges(shape)]
+    parts += [f"SELECT {key}{_bucket('time')} AS bucket, {rollup_aggregates} FROM {shape.rollup}"
+              f" WHERE {_where(shape, rollup_range)} GROUP BY {grouped}" for rollup_range in _rollup_ranges(shape)]
     merged = ", ".join(f"sum({name}) AS {name}" for name in names)
     return (
         f"WITH partials AS ({' UNION ALL '.join(parts)}),"
-        f" merged AS (SELECT bucket, GROUPING(bucket) AS total, {merged} FROM partials"
-        " GROUP BY GROUPING SETS ((bucket), ())) "
-        + _grid_query(names)
+        f" merged AS (SELECT {key}bucket, GROUPING(bucket) AS total, {merged} FROM partials"
+        f" GROUP BY GROUPING SETS (({key}bucket), {_series_total(shape)})) "
+        + _grid_query(shape, names)
     )
 
 
@@ -330,49 +355,55 @@ def _mode_sql(shape: Shape) -> str:
         # the most frequent value; on a tie the one seen first (InfluxDB's MODE())
         " merged AS (SELECT DISTINCT ON (total, bucket) bucket, total, value, samples FROM counted"
         " ORDER BY total, bucket, samples DESC, first_time, value) "
-        + _grid_query(["value", "samples"])
+        + _grid_query(shape, ["value", "samples"])
     )
 
 
 def _distinct_sql(shape: Shape) -> str:
     (name,) = shape.fields
     raw = MEASUREMENTS[shape.measurement].raw.name
-    values = " UNION ALL ".join(f"SELECT {_bucket('time')} AS bucket, {name} AS value FROM {raw}"
+    key, total = _key(shape), _series_total(shape)
+    values = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, {name} AS value FROM {raw}"
                                 f" WHERE {_where(shape, time_range)}" for time_range in _raw_ranges(shape))
     if shape.rollup is None:
         return (
             f"WITH raw_values AS ({values}),"
-            " merged AS (SELECT bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
-            " GROUP BY GROUPING SETS ((bucket), ())) "
-            + _grid_query(["count"])
+            f" merged AS (SELECT {key}bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count"
+            f" FROM raw_values GROUP BY GROUPING SETS (({key}bucket), {total})) "
+            + _grid_query(shape, ["count"])
         )
     # Rollup periods hold bitmaps of client ids; raw points hold MACs. A bucket's clients are
     # those of its bitmaps, plus the raw MACs with an id whose bit is not set there, plus the
     # raw MACs without one (first seen after the last refresh: in no bitmap at all). The
-    # same over the whole window with the union of all bitmaps.
+    # same over the whole window with the union of all bitmaps. ``GROUP BY ()``: one row,
+    # even without any input, as without ``GROUP BY``.
     page = CLIENT_PAGE_BITS
     not_in = "{pages}.clients IS NULL OR get_bit({pages}.clients, raw_ids.id % " + str(page) + ") = 0"
-    periods = " UNION ALL ".join(f"SELECT {_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
+    periods = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
                                  f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape))
+    raw_key = _key(shape, "raw_ids")
     return (
-        f"WITH raw_values AS (SELECT DISTINCT bucket, value FROM ({values}) AS raw_parts),"
-        f" rollup_pages AS (SELECT bucket, page, bit_or(clients) AS clients FROM ({periods}) AS periods"
-        " GROUP BY 1, 2),"
-        " window_pages AS (SELECT page, bit_or(clients) AS clients FROM rollup_pages GROUP BY page),"
-        " raw_ids AS (SELECT raw_values.bucket, ids.id FROM raw_values"
+        f"WITH raw_values AS (SELECT DISTINCT {key}bucket, value FROM ({values}) AS raw_parts),"
+        f" rollup_pages AS (SELECT {key}bucket, page, bit_or(clients) AS clients FROM ({periods}) AS periods"
+        f" GROUP BY {key}bucket, page),"
+        f" window_pages AS (SELECT {key}page, bit_or(clients) AS clients FROM rollup_pages GROUP BY {key}page),"
+        f" raw_ids AS (SELECT {_key(shape, 'raw_values')}raw_values.bucket, ids.id FROM raw_values"
         " JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value),"
-        " counts AS (SELECT bucket, 0 AS total, sum(bit_count(clients)) AS count FROM rollup_pages GROUP BY bucket"
-        " UNION ALL SELECT NULL, 1, sum(bit_count(clients)) FROM window_pages"
-        " UNION ALL SELECT raw_ids.bucket, 0, count(*) FROM raw_ids LEFT JOIN rollup_pages"
+        f" counts AS (SELECT {key}bucket, 0 AS total, sum(bit_count(clients)) AS count FROM rollup_pages"
+        f" GROUP BY {key}bucket"
+        f" UNION ALL SELECT {key}NULL, 1, sum(bit_count(clients)) FROM window_pages GROUP BY {total}"
+        f" UNION ALL SELECT {raw_key}raw_ids.bucket, 0, count(*) FROM raw_ids LEFT JOIN rollup_pages"
         f" ON rollup_pages.bucket = raw_ids.bucket AND rollup_pages.page = raw_ids.id / {page}"
-        f" WHERE {not_in.format(pages='rollup_pages')} GROUP BY raw_ids.bucket"
-        " UNION ALL SELECT NULL, 1, count(DISTINCT raw_ids.id) FROM raw_ids LEFT JOIN window_pages"
-        f" ON window_pages.page = raw_ids.id / {page} WHERE {not_in.format(pages='window_pages')}"
-        " UNION ALL SELECT bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
+        f"{_same_series(shape, 'rollup_pages', 'raw_ids')}"
+        f" WHERE {not_in.format(pages='rollup_pages')} GROUP BY {raw_key}raw_ids.bucket"
+        f" UNION ALL SELECT {raw_key}NULL, 1, count(DISTINCT raw_ids.id) FROM raw_ids LEFT JOIN window_pages"
+        f" ON window_pages.page = raw_ids.id / {page}{_same_series(shape, 'window_pages', 'raw_ids')}"
+        f" WHERE {not_in.format(pages='window_pages')} GROUP BY {_series_total(shape, 'raw_ids')}"
+        f" UNION ALL SELECT {key}bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
         " WHERE NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)"
-        " GROUP BY GROUPING SETS ((bucket), ())),"
-        " merged AS (SELECT bucket, total, sum(count) AS count FROM counts GROUP BY bucket, total) "
-        + _grid_query(["count"])
+        f" GROUP BY GROUPING SETS (({key}bucket), {total})),"
+        f" merged AS (SELECT {key}bucket, total, sum(count) AS count FROM counts GROUP BY {key}bucket, total) "
+        + _grid_query(shape, ["count"])
     )
 
 
@@ -402,9 +433,10 @@ def rollup_plan(*, measurement: str, kind: str, fields: tuple[str, ...], filters
 
 
 def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter, window: Window,
-                 state: RollupState) -> tuple[str, dict]:
+                 state: RollupState, per_interface: bool = False) -> tuple[str, dict]:
     """The statement reading a chart's series and its parameters. ``state``: the rollups'
-    watermark and marked hours, as read before."""
+    watermark and marked hours, as read before. ``per_interface``: one series for each
+    interface of ``filters.ifnames``, its rows keyed by ``ifname`` too."""
     plan = None
     if state.watermark is not None:
         plan = rollup_plan(measurement=measurement, kind=kind, fields=fields, filters=filters, window=window,
@@ -412,7 +444,7 @@ def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filter
     params = {"width": window.width, "timezone": window.timezone, "origin": BUCKET_ORIGIN, "start": window.start,
               "end": window.end, "stop": window.stop, **filters.params()}
     if plan is None:
-        return sql_for(Shape(measurement, kind, fields, filters.used(), None, 0, 0)), params
+        return sql_for(Shape(measurement, kind, fields, filters.used(), None, 0, 0, per_interface)), params
     rollup, segments = plan
     rollup_from, rollup_to = segments[0][1], segments[-1][2]
     raw_gaps = gaps(window.start, rollup_to, segments)
@@ -422,7 +454,8 @@ def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filter
         params.update({f"grain_{index}": grain, f"first_{index}": first, f"last_{index}": last})
     for index, (first, last) in enumerate(raw_gaps):
         params.update({f"gap_from_{index}": first, f"gap_to_{index}": last})
-    shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, len(segments), len(raw_gaps))
+    shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, len(segments), len(raw_gaps),
+                  per_interface)
     return sql_for(shape), params
 
 
@@ -436,18 +469,94 @@ class SeriesRequest:
     filters: SeriesFilter
 
 
+# Kinds whose series of one device's interfaces can be read as one series per interface
+# (traffic and WiFi clients; no chart reads the mode of one interface).
+PER_INTERFACE_KINDS = (NUMERIC, DISTINCT)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One sub-select of the statement: a request as it is, or (``per_interface``) the
+    requests of several interfaces of one device, read together as one series per
+    interface of ``request.filters.ifnames``. ``answers``: the positions of the requests it
+    answers."""
+
+    request: SeriesRequest
+    answers: tuple[int, ...]
+    per_interface: bool = False
+
+
+def _interface_group(request: SeriesRequest, position: int) -> tuple:
+    """What the requests read together per interface share: all but the interface. Any
+    other request is read alone (its position is its group)."""
+    filters = request.filters
+    if request.kind in PER_INTERFACE_KINDS and filters.used() == ("device_id", "ifname"):
+        return request.measurement, request.kind, request.fields, filters.device_id
+    return (position,)
+
+
+def _read(requests: list[SeriesRequest], positions: list[int]) -> Read:
+    first = requests[positions[0]]
+    if len(positions) == 1:
+        return Read(first, (positions[0],))
+    ifnames = tuple(dict.fromkeys(requests[position].filters.ifname for position in positions))
+    filters = SeriesFilter(device_id=first.filters.device_id, ifnames=ifnames)
+    return Read(SeriesRequest(first.measurement, first.kind, first.fields, filters), tuple(positions),
+                per_interface=True)
+
+
+def plan_reads(requests: list[SeriesRequest]) -> list[Read]:
+    """The sub-selects answering these requests, in order of first appearance. A device's
+    traffic charts (one per interface: up to ``DEVICE_MAX_INTERFACES`` of them) and its WiFi
+    client charts each become one sub-select grouped by interface: the same rows, read
+    with one plan instead of one per interface."""
+    groups: dict[tuple, list[int]] = {}
+    for position, request in enumerate(requests):
+        groups.setdefault(_interface_group(request, position), []).append(position)
+    return [_read(requests, positions) for positions in groups.values()]
+
+
+def read_query(read: Read, *, window: Window, state: RollupState) -> tuple[str, dict]:
+    """The statement of one sub-select and its parameters."""
+    request = read.request
+    return series_query(measurement=request.measurement, kind=request.kind, fields=request.fields,
+                        filters=request.filters, window=window, state=state, per_interface=read.per_interface)
+
+
 def _exact(value: Any) -> Decimal | None:
     # JSON sums without a fraction come back as int: the same exact number
     return None if value is None else Decimal(value)
 
 
 def _partials(row: dict, kind: str, fields: tuple[str, ...]) -> dict[str, Partial]:
+    """The partials of a row; of nothing at all for an empty row."""
     if kind == NUMERIC:
-        return {f: Partial(count=int(row[count] or 0), sum=_exact(row[total]))
+        return {f: Partial(count=int(row.get(count) or 0), sum=_exact(row.get(total)))
                 for f in fields for total, count in [sum_columns(f)]}
     if kind == MODE:
-        return {fields[0]: Partial(count=int(row["samples"] or 0), value=row["value"])}
-    return {fields[0]: Partial(count=int(row["count"] or 0))}
+        return {fields[0]: Partial(count=int(row.get("samples") or 0), value=row.get("value"))}
+    return {fields[0]: Partial(count=int(row.get("count") or 0))}
+
+
+def _series(read: Read, rows: list[dict]) -> dict[str | None, Series]:
+    """The rows of a sub-select (ordered by total, then bucket) as series: by interface when
+    read per interface (an interface without a point in the window gets no whole-window
+    row: its total is that of nothing, as a series read alone gives), else one under None."""
+    request = read.request
+    if read.per_interface:
+        found = {ifname: Series(total=_partials({}, request.kind, request.fields))
+                 for ifname in request.filters.ifnames}
+    else:
+        found = {None: Series()}
+    for item in rows:
+        series = found[item.get("ifname")]
+        partials = _partials(item, request.kind, request.fields)
+        if item["total"]:
+            series.total = partials
+        else:
+            series.buckets.append(datetime.fromisoformat(item["bucket"]))
+            series.values.append(partials)
+    return found
 
 
 PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
@@ -481,25 +590,19 @@ def read_many(session: Session, requests: list[SeriesRequest], *, window: Window
     exact decimals)."""
     if not requests:
         return []
+    reads = plan_reads(requests)
     columns, params = [], {}
-    for index, request in enumerate(requests):
-        sql, values = series_query(measurement=request.measurement, kind=request.kind, fields=request.fields,
-                                   filters=request.filters, window=window, state=state)
+    for index, read in enumerate(reads):
+        sql, values = read_query(read, window=window, state=state)
         columns.append(f"(SELECT CAST(json_agg(series ORDER BY series.total, series.bucket) AS text)"
                        f" FROM ({_numbered(sql, index)}) AS series)")
         params.update({f"s{index}_{name}": value for name, value in values.items()})
     row = session.execute(text("SELECT " + ", ".join(columns)), params).one()
-    result = []
-    for request, rows_json in zip(requests, row, strict=True):
-        series = Series()
-        for item in json.loads(rows_json, parse_float=Decimal):
-            partials = _partials(item, request.kind, request.fields)
-            if item["total"]:
-                series.total = partials
-            else:
-                series.buckets.append(datetime.fromisoformat(item["bucket"]))
-                series.values.append(partials)
-        result.append(series)
+    result: list[Series | None] = [None] * len(requests)
+    for read, rows_json in zip(reads, row, strict=True):
+        found = _series(read, json.loads(rows_json, parse_float=Decimal))
+        for position in read.answers:
+            result[position] = found[requests[position].filters.ifname if read.per_interface else None]
     return result
 
 
