@@ -143,7 +143,7 @@ def _chart_json(config: ChartConfig, series: Series, tags: dict) -> dict:
     traces = sorted(config.traces, key=lambda trace: trace.name)
     chart = {
         "traces": [
-            [trace.name, [round_value(finish(trace, values.get(trace.field))) for values in series.values]]
+            [trace.name, [round_value(finish(trace, partial)) for partial in series.partials(trace.field)]]
             for trace in traces
         ],
         "summary": {},

@@ -24,7 +24,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -210,11 +211,53 @@ class Partial(NamedTuple):
     value: Any = None
 
 
+def field_columns(kind: str, name: str) -> list[str]:
+    """The columns holding a field's partial aggregates: its sum and count (numeric), the
+    most frequent value and its samples (mode), the number of unique values (distinct)."""
+    if kind == NUMERIC:
+        return sum_columns(name)
+    return ["value", "samples"] if kind == MODE else ["count"]
+
+
+def value_columns(kind: str, fields: tuple[str, ...]) -> list[str]:
+    """The columns of a series' partial aggregates, in statements and in ``Series``."""
+    return list(dict.fromkeys(column for name in fields for column in field_columns(kind, name)))
+
+
+def _exact(value: Any) -> Decimal | None:
+    # JSON sums without a fraction come back as int: the same exact number
+    return None if value is None else Decimal(value)
+
+
+def partial(kind: str, values: tuple | list) -> Partial:
+    """A field's partial aggregate from the values of its ``field_columns``."""
+    if kind == NUMERIC:
+        total, count = values
+        return Partial(count=int(count or 0), sum=_exact(total))
+    if kind == MODE:
+        value, samples = values
+        return Partial(count=int(samples or 0), value=value)
+    (count,) = values
+    return Partial(count=int(count or 0))
+
+
 @dataclass
 class Series:
-    buckets: list[datetime] = field(default_factory=list)  # local bucket starts, ascending
-    values: list[dict[str, Partial]] = field(default_factory=list)  # one per bucket
-    total: dict[str, Partial] = field(default_factory=dict)  # over the whole window
+    """A series' partial aggregates in each bucket and over the whole window. Per bucket
+    they are kept as read, one list per column (``value_columns``), and made into
+    ``Partial`` values as a chart reads them: a device at the ingest limits has some 60,000
+    of them, each read once."""
+
+    kind: str
+    fields: tuple[str, ...]
+    buckets: list[datetime]  # local bucket starts, ascending; shared by the series of a statement
+    columns: dict[str, list]  # column -> its value in each bucket
+    total: dict[str, Partial]  # field -> over the whole window
+
+    def partials(self, name: str) -> Iterator[Partial]:
+        """The partial aggregate of a field in each bucket."""
+        values = zip(*(self.columns[column] for column in field_columns(self.kind, name)), strict=True)
+        return (partial(self.kind, bucket_values) for bucket_values in values)
 
     def has_data(self, fields: tuple[str, ...]) -> bool:
         """Whether any of these fields has a value in the window."""
@@ -301,11 +344,23 @@ def _same_series(shape: Shape, left: str, right: str) -> str:
     return f" AND {left}.ifname = {right}.ifname" if shape.per_interface else ""
 
 
-def _grid_query(shape: Shape, columns: list[str]) -> str:
+GRID = f"generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval)) AS grid(bucket)"
+# The bucket starts of the window, in order.
+GRID_QUERY = f"SELECT CAST(json_agg(grid.bucket ORDER BY grid.bucket) AS text) FROM {GRID}"
+
+
+def _window_params(window: Window) -> dict:
+    """The parameters of the buckets of a window."""
+    return {"width": window.width, "timezone": window.timezone, "origin": BUCKET_ORIGIN, "start": window.start,
+            "end": window.end}
+
+
+def _grid_query(shape: Shape) -> str:
     """Gap-filled buckets (``total`` 0), then the whole-window row (``total`` 1); of every
-    interface of ``ifnames`` when the statement reads one series per interface."""
-    selected = ", ".join(f"merged.{name}" for name in columns)
-    grid = f"generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval)) AS grid(bucket)"
+    interface of ``ifnames`` when the statement reads one series per interface. Unordered:
+    ``read_many`` orders the rows as it aggregates them."""
+    selected = ", ".join(f"merged.{name}" for name in value_columns(shape.kind, shape.fields))
+    grid = GRID
     if shape.per_interface:
         grid = f"unnest(CAST(:ifnames AS text[])) AS interfaces(ifname) CROSS JOIN {grid}"
     return (
@@ -313,7 +368,7 @@ def _grid_query(shape: Shape, columns: list[str]) -> str:
         " LEFT JOIN merged ON merged.bucket = grid.bucket AND merged.total = 0"
         f"{_same_series(shape, 'merged', 'interfaces')}"
         f" UNION ALL SELECT {_key(shape, 'merged')}merged.bucket, merged.total, {selected} FROM merged"
-        f" WHERE merged.total = 1 ORDER BY {_key(shape)}total, bucket"
+        " WHERE merged.total = 1"
     )
 
 
@@ -335,7 +390,7 @@ def _numeric_sql(shape: Shape) -> str:
         f"WITH partials AS ({' UNION ALL '.join(parts)}),"
         f" merged AS (SELECT {key}bucket, GROUPING(bucket) AS total, {merged} FROM partials"
         f" GROUP BY GROUPING SETS (({key}bucket), {_series_total(shape)})) "
-        + _grid_query(shape, names)
+        + _grid_query(shape)
     )
 
 
@@ -355,7 +410,7 @@ def _mode_sql(shape: Shape) -> str:
         # the most frequent value; on a tie the one seen first (InfluxDB's MODE())
         " merged AS (SELECT DISTINCT ON (total, bucket) bucket, total, value, samples FROM counted"
         " ORDER BY total, bucket, samples DESC, first_time, value) "
-        + _grid_query(shape, ["value", "samples"])
+        + _grid_query(shape)
     )
 
 
@@ -370,7 +425,7 @@ def _distinct_sql(shape: Shape) -> str:
             f"WITH raw_values AS ({values}),"
             f" merged AS (SELECT {key}bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count"
             f" FROM raw_values GROUP BY GROUPING SETS (({key}bucket), {total})) "
-            + _grid_query(shape, ["count"])
+            + _grid_query(shape)
         )
     # Rollup periods hold bitmaps of client ids; raw points hold MACs. A bucket's clients are
     # those of its bitmaps, plus the raw MACs with an id whose bit is not set there, plus the
@@ -403,7 +458,7 @@ def _distinct_sql(shape: Shape) -> str:
         " WHERE NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)"
         f" GROUP BY GROUPING SETS (({key}bucket), {total})),"
         f" merged AS (SELECT {key}bucket, total, sum(count) AS count FROM counts GROUP BY {key}bucket, total) "
-        + _grid_query(shape, ["count"])
+        + _grid_query(shape)
     )
 
 
@@ -441,8 +496,7 @@ def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filter
     if state.watermark is not None:
         plan = rollup_plan(measurement=measurement, kind=kind, fields=fields, filters=filters, window=window,
                            marked=state.marked)
-    params = {"width": window.width, "timezone": window.timezone, "origin": BUCKET_ORIGIN, "start": window.start,
-              "end": window.end, "stop": window.stop, **filters.params()}
+    params = {**_window_params(window), "stop": window.stop, **filters.params()}
     if plan is None:
         return sql_for(Shape(measurement, kind, fields, filters.used(), None, 0, 0, per_interface)), params
     rollup, segments = plan
@@ -523,39 +577,35 @@ def read_query(read: Read, *, window: Window, state: RollupState) -> tuple[str, 
                         filters=request.filters, window=window, state=state, per_interface=read.per_interface)
 
 
-def _exact(value: Any) -> Decimal | None:
-    # JSON sums without a fraction come back as int: the same exact number
-    return None if value is None else Decimal(value)
-
-
-def _partials(row: dict, kind: str, fields: tuple[str, ...]) -> dict[str, Partial]:
-    """The partials of a row; of nothing at all for an empty row."""
-    if kind == NUMERIC:
-        return {f: Partial(count=int(row.get(count) or 0), sum=_exact(row.get(total)))
-                for f in fields for total, count in [sum_columns(f)]}
-    if kind == MODE:
-        return {fields[0]: Partial(count=int(row.get("samples") or 0), value=row.get("value"))}
-    return {fields[0]: Partial(count=int(row.get("count") or 0))}
-
-
-def _series(read: Read, rows: list[dict]) -> dict[str | None, Series]:
-    """The rows of a sub-select (ordered by total, then bucket) as series: by interface when
-    read per interface (an interface without a point in the window gets no whole-window
-    row: its total is that of nothing, as a series read alone gives), else one under None."""
+def _columnar(read: Read, sql: str) -> str:
+    """A sub-select's series as JSON: per series its interface (or null) and, for each of
+    its ``value_columns``, an array of the value in every bucket, in order, followed by the
+    whole-window value when the series has any."""
     request = read.request
+    arrays = ", ".join(f"array_agg(series.{name} ORDER BY series.total, series.bucket)"
+                       for name in value_columns(request.kind, request.fields))
     if read.per_interface:
-        found = {ifname: Series(total=_partials({}, request.kind, request.fields))
-                 for ifname in request.filters.ifnames}
-    else:
-        found = {None: Series()}
-    for item in rows:
-        series = found[item.get("ifname")]
-        partials = _partials(item, request.kind, request.fields)
-        if item["total"]:
-            series.total = partials
-        else:
-            series.buckets.append(datetime.fromisoformat(item["bucket"]))
-            series.values.append(partials)
+        return (f"(SELECT CAST(json_agg(entry) AS text) FROM (SELECT json_build_array(series.ifname, {arrays})"
+                f" AS entry FROM ({sql}) AS series GROUP BY series.ifname) AS entries)")
+    return f"(SELECT CAST(json_build_array(json_build_array(NULL, {arrays})) AS text) FROM ({sql}) AS series)"
+
+
+def _series(read: Read, entries: list[list], buckets: list[datetime]) -> dict[str | None, Series]:
+    """The series of a sub-select by interface (None: not read per interface)."""
+    request = read.request
+    kind, fields = request.kind, request.fields
+    found = {}
+    for ifname, *arrays in entries:
+        columns = dict(zip(value_columns(kind, fields), arrays, strict=True))
+        # after the buckets, the whole-window values: none for an interface without a point,
+        # whose total is that of nothing (as a series read alone gives)
+        window_values = {name: values[len(buckets)] if len(values) > len(buckets) else None
+                         for name, values in columns.items()}
+        total = {name: partial(kind, [window_values[column] for column in field_columns(kind, name)])
+                 for name in fields}
+        for values in columns.values():
+            del values[len(buckets):]
+        found[ifname] = Series(kind, fields, buckets, columns, total)
     return found
 
 
@@ -591,16 +641,17 @@ def read_many(session: Session, requests: list[SeriesRequest], *, window: Window
     if not requests:
         return []
     reads = plan_reads(requests)
-    columns, params = [], {}
+    columns = [f"({_numbered(GRID_QUERY, len(reads))})"]
+    params = {f"s{len(reads)}_{name}": value for name, value in _window_params(window).items()}
     for index, read in enumerate(reads):
         sql, values = read_query(read, window=window, state=state)
-        columns.append(f"(SELECT CAST(json_agg(series ORDER BY series.total, series.bucket) AS text)"
-                       f" FROM ({_numbered(sql, index)}) AS series)")
+        columns.append(_columnar(read, _numbered(sql, index)))
         params.update({f"s{index}_{name}": value for name, value in values.items()})
-    row = session.execute(text("SELECT " + ", ".join(columns)), params).one()
+    grid, *series_json = session.execute(text("SELECT " + ", ".join(columns)), params).one()
+    buckets = [datetime.fromisoformat(bucket) for bucket in json.loads(grid)]
     result: list[Series | None] = [None] * len(requests)
-    for read, rows_json in zip(reads, row, strict=True):
-        found = _series(read, json.loads(rows_json, parse_float=Decimal))
+    for read, entries_json in zip(reads, series_json, strict=True):
+        found = _series(read, json.loads(entries_json, parse_float=Decimal), buckets)
         for position in read.answers:
             result[position] = found[requests[position].filters.ifname if read.per_interface else None]
     return result
