@@ -344,7 +344,8 @@ def _same_series(shape: Shape, left: str, right: str) -> str:
     return f" AND {left}.ifname = {right}.ifname" if shape.per_interface else ""
 
 
-GRID = f"generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval)) AS grid(bucket)"
+GRID = (f"generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval))"
+        " WITH ORDINALITY AS grid(bucket, position)")
 # The bucket starts of the window, in order.
 GRID_QUERY = f"SELECT CAST(json_agg(grid.bucket ORDER BY grid.bucket) AS text) FROM {GRID}"
 
@@ -356,18 +357,18 @@ def _window_params(window: Window) -> dict:
 
 
 def _grid_query(shape: Shape) -> str:
-    """Gap-filled buckets (``total`` 0), then the whole-window row (``total`` 1); of every
-    interface of ``ifnames`` when the statement reads one series per interface. Unordered:
-    ``read_many`` orders the rows as it aggregates them."""
+    """Gap-filled buckets (``total`` 0, ``position`` 1, 2, … in the grid), then the
+    whole-window row (``total`` 1, no position); of every interface of ``ifnames`` when the
+    statement reads one series per interface. Unordered: the position says where a row goes."""
     selected = ", ".join(f"merged.{name}" for name in value_columns(shape.kind, shape.fields))
     grid = GRID
     if shape.per_interface:
         grid = f"unnest(CAST(:ifnames AS text[])) AS interfaces(ifname) CROSS JOIN {grid}"
     return (
-        f"SELECT {_key(shape, 'interfaces')}grid.bucket, 0 AS total, {selected} FROM {grid}"
+        f"SELECT {_key(shape, 'interfaces')}grid.bucket, grid.position, 0 AS total, {selected} FROM {grid}"
         " LEFT JOIN merged ON merged.bucket = grid.bucket AND merged.total = 0"
         f"{_same_series(shape, 'merged', 'interfaces')}"
-        f" UNION ALL SELECT {_key(shape, 'merged')}merged.bucket, merged.total, {selected} FROM merged"
+        f" UNION ALL SELECT {_key(shape, 'merged')}merged.bucket, NULL, merged.total, {selected} FROM merged"
         " WHERE merged.total = 1"
     )
 
@@ -380,11 +381,13 @@ def _numeric_sql(shape: Shape) -> str:
                                for f in shape.fields for total, count in [sum_columns(f)])
     key = _key(shape)
     grouped = "1, 2" if shape.per_interface else "1"  # the key's columns, by position
+    # Raw points are summed up per bucket first (many points, few buckets); rollup rows, a
+    # period each, go to the merge as they are: a second aggregation of about as many rows
+    # would cost more than it saves.
     parts = [f"SELECT {key}{_bucket('time')} AS bucket, {raw_aggregates} FROM {raw}"
              f" WHERE {_where(shape, time_range)} GROUP BY {grouped}" for time_range in _raw_ranges(shape)]
-    rollup_aggregates = ", ".join(f"sum({name}) AS {name}" for name in names)
-    parts += [f"SELECT {key}{_bucket('time')} AS bucket, {rollup_aggregates} FROM {shape.rollup}"
-              f" WHERE {_where(shape, rollup_range)} GROUP BY {grouped}" for rollup_range in _rollup_ranges(shape)]
+    parts += [f"SELECT {key}{_bucket('time')} AS bucket, {', '.join(names)} FROM {shape.rollup}"
+              f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape)]
     merged = ", ".join(f"sum({name}) AS {name}" for name in names)
     return (
         f"WITH partials AS ({' UNION ALL '.join(parts)}),"
@@ -421,10 +424,13 @@ def _distinct_sql(shape: Shape) -> str:
     values = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, {name} AS value FROM {raw}"
                                 f" WHERE {_where(shape, time_range)}" for time_range in _raw_ranges(shape))
     if shape.rollup is None:
+        # Distinct (bucket, value) pairs first, by hashing: counting distinct values group by
+        # group would sort every point. count(value): NULL is no value.
         return (
-            f"WITH raw_values AS ({values}),"
-            f" merged AS (SELECT {key}bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count"
-            f" FROM raw_values GROUP BY GROUPING SETS (({key}bucket), {total})) "
+            f"WITH raw_values AS (SELECT DISTINCT {key}bucket, value FROM ({values}) AS raw_parts),"
+            f" merged AS (SELECT {key}bucket, 0 AS total, count(value) AS count FROM raw_values"
+            f" GROUP BY {key}bucket UNION ALL SELECT {key}NULL, 1, count(value) FROM"
+            f" (SELECT DISTINCT {key}value FROM raw_values) AS window_values GROUP BY {total}) "
             + _grid_query(shape)
         )
     # Rollup periods hold bitmaps of client ids; raw points hold MACs. A bucket's clients are
@@ -578,12 +584,13 @@ def read_query(read: Read, *, window: Window, state: RollupState) -> tuple[str, 
 
 
 def _columnar(read: Read, sql: str) -> str:
-    """A sub-select's series as JSON: per series its interface (or null) and, for each of
-    its ``value_columns``, an array of the value in every bucket, in order, followed by the
-    whole-window value when the series has any."""
+    """A sub-select's series as JSON: per series its interface (or null), then arrays of
+    its rows' grid positions (null: the whole-window row) and of each of its
+    ``value_columns``. The arrays of a series come from one aggregation, so their rows are
+    in the same order, whichever it is: ordered aggregates would sort once per array."""
     request = read.request
-    arrays = ", ".join(f"array_agg(series.{name} ORDER BY series.total, series.bucket)"
-                       for name in value_columns(request.kind, request.fields))
+    columns = ["position", *value_columns(request.kind, request.fields)]
+    arrays = ", ".join(f"array_agg(series.{name})" for name in columns)
     if read.per_interface:
         return (f"(SELECT CAST(json_agg(entry) AS text) FROM (SELECT json_build_array(series.ifname, {arrays})"
                 f" AS entry FROM ({sql}) AS series GROUP BY series.ifname) AS entries)")
@@ -595,16 +602,21 @@ def _series(read: Read, entries: list[list], buckets: list[datetime]) -> dict[st
     request = read.request
     kind, fields = request.kind, request.fields
     found = {}
-    for ifname, *arrays in entries:
-        columns = dict(zip(value_columns(kind, fields), arrays, strict=True))
-        # after the buckets, the whole-window values: none for an interface without a point,
-        # whose total is that of nothing (as a series read alone gives)
-        window_values = {name: values[len(buckets)] if len(values) > len(buckets) else None
-                         for name, values in columns.items()}
+    for ifname, positions, *arrays in entries:
+        # rows[i]: where the value of bucket i is in the arrays; no whole-window row for an
+        # interface without a point: its total is that of nothing, as a series read alone gives
+        rows, window_row = [0] * len(buckets), None
+        for row, position in enumerate(positions):
+            if position is None:
+                window_row = row
+            else:
+                rows[position - 1] = row
+        columns = {name: [values[row] for row in rows]
+                   for name, values in zip(value_columns(kind, fields), arrays, strict=True)}
+        window_values = dict.fromkeys(columns) if window_row is None else {
+            name: values[window_row] for name, values in zip(columns, arrays, strict=True)}
         total = {name: partial(kind, [window_values[column] for column in field_columns(kind, name)])
                  for name in fields}
-        for values in columns.values():
-            del values[len(buckets):]
         found[ifname] = Series(kind, fields, buckets, columns, total)
     return found
 
