@@ -22,6 +22,7 @@ from monitoring.registry import CHARTS, MEAN, MODE, ROUNDED_MEAN, SUM, UNIQUE_CO
 from monitoring.timeseries import sources
 from monitoring.timeseries.chart_queries import (
     Partial,
+    PartialColumns,
     Series,
     SeriesFilter,
     SeriesRequest,
@@ -68,21 +69,33 @@ def round_value(value: Any) -> Any:
 def finish(trace: Trace, partial: Partial | None) -> Any:
     """The value of a trace from the partial aggregate of its field."""
     partial = partial or Partial()
+    (value,) = finish_buckets(trace, PartialColumns([partial.count], [partial.sum], [partial.value]))
+    return value
+
+
+def finish_buckets(trace: Trace, partials: PartialColumns) -> list:
+    """The values of a trace from the partial aggregates of its field, bucket by bucket
+    (a device's charts have tens of thousands of them: one loop per trace)."""
     if trace.aggregate == UNIQUE_COUNT:
-        return partial.count  # a bucket without points has 0 clients, not null
-    if not partial.count:
-        return None
+        return [count or 0 for count in partials.count]  # a bucket without points has 0 clients, not null
     if trace.aggregate == MODE:
-        return partial.value
-    if trace.aggregate == SUM:
-        value = float(partial.sum)
-    else:
-        mean = partial.sum / partial.count
-        if trace.aggregate == ROUNDED_MEAN:
-            # InfluxQL's ROUND: halves away from zero (-3.5 -> -4)
-            mean = mean.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        value = float(mean)
-    return value * trace.multiplier / trace.divisor
+        return [value if count else None for count, value in zip(partials.count, partials.value, strict=True)]
+    multiplier, divisor = trace.multiplier, trace.divisor
+    values = []
+    for count, total in zip(partials.count, partials.sum, strict=True):
+        if not count:
+            values.append(None)
+            continue
+        if trace.aggregate == SUM:
+            value = float(Decimal(total))
+        else:
+            mean = Decimal(total) / count
+            if trace.aggregate == ROUNDED_MEAN:
+                # InfluxQL's ROUND: halves away from zero (-3.5 -> -4)
+                mean = mean.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            value = float(mean)
+        values.append(value * multiplier / divisor)
+    return values
 
 
 def chart_series(config: ChartConfig) -> tuple[str, tuple[str, ...]]:
@@ -143,7 +156,7 @@ def _chart_json(config: ChartConfig, series: Series, tags: dict) -> dict:
     traces = sorted(config.traces, key=lambda trace: trace.name)
     chart = {
         "traces": [
-            [trace.name, [round_value(finish(trace, partial)) for partial in series.partials(trace.field)]]
+            [trace.name, [round_value(value) for value in finish_buckets(trace, series.bucket_partials(trace.field))]]
             for trace in traces
         ],
         "summary": {},

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -211,6 +210,16 @@ class Partial(NamedTuple):
     value: Any = None
 
 
+class PartialColumns(NamedTuple):
+    """The partial aggregates of one field in each bucket, as lists of ``Partial``'s fields
+    (``sum`` for numeric fields, ``value`` for modes; a count may be None: no point). Sums
+    are exact numbers, ``int`` or ``Decimal``."""
+
+    count: list
+    sum: list | None = None
+    value: list | None = None
+
+
 def field_columns(kind: str, name: str) -> list[str]:
     """The columns holding a field's partial aggregates: its sum and count (numeric), the
     most frequent value and its samples (mode), the number of unique values (distinct)."""
@@ -229,7 +238,7 @@ def _exact(value: Any) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def partial(kind: str, values: tuple | list) -> Partial:
+def partial(kind: str, values: list) -> Partial:
     """A field's partial aggregate from the values of its ``field_columns``."""
     if kind == NUMERIC:
         total, count = values
@@ -244,9 +253,9 @@ def partial(kind: str, values: tuple | list) -> Partial:
 @dataclass
 class Series:
     """A series' partial aggregates in each bucket and over the whole window. Per bucket
-    they are kept as read, one list per column (``value_columns``), and made into
-    ``Partial`` values as a chart reads them: a device at the ingest limits has some 60,000
-    of them, each read once."""
+    they are kept as read, one list per column (``value_columns``): a device at the ingest
+    limits has some 60,000 of them, and a list is a handful of objects where 60,000
+    ``Partial`` values would keep the garbage collector busy."""
 
     kind: str
     fields: tuple[str, ...]
@@ -254,10 +263,16 @@ class Series:
     columns: dict[str, list]  # column -> its value in each bucket
     total: dict[str, Partial]  # field -> over the whole window
 
-    def partials(self, name: str) -> Iterator[Partial]:
-        """The partial aggregate of a field in each bucket."""
-        values = zip(*(self.columns[column] for column in field_columns(self.kind, name)), strict=True)
-        return (partial(self.kind, bucket_values) for bucket_values in values)
+    def bucket_partials(self, name: str) -> PartialColumns:
+        """The partial aggregates of a field in each bucket."""
+        columns = [self.columns[column] for column in field_columns(self.kind, name)]
+        if self.kind == NUMERIC:
+            total, count = columns
+            return PartialColumns(count, sum=total)
+        if self.kind == MODE:
+            value, samples = columns
+            return PartialColumns(samples, value=value)
+        return PartialColumns(columns[0])
 
     def has_data(self, fields: tuple[str, ...]) -> bool:
         """Whether any of these fields has a value in the window."""
