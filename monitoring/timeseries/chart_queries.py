@@ -404,6 +404,14 @@ def _numeric_sql(shape: Shape) -> str:
     parts += [f"SELECT {key}{_bucket('time')} AS bucket, {', '.join(names)} FROM {shape.rollup}"
               f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape)]
     merged = ", ".join(f"sum({name}) AS {name}" for name in names)
+    if shape.rollup is None:
+        # raw points only, summed up per bucket at once: the window's rows add up the buckets
+        return (
+            f"WITH partials AS ({parts[0]}),"
+            f" merged AS (SELECT {key}bucket, 0 AS total, {', '.join(names)} FROM partials"
+            f" UNION ALL SELECT {key}NULL, 1, {merged} FROM partials GROUP BY {_series_total(shape)}) "
+            + _grid_query(shape)
+        )
     return (
         f"WITH partials AS ({' UNION ALL '.join(parts)}),"
         f" merged AS (SELECT {key}bucket, GROUPING(bucket) AS total, {merged} FROM partials"
@@ -452,7 +460,9 @@ def _distinct_sql(shape: Shape) -> str:
     # those of its bitmaps, plus the raw MACs with an id whose bit is not set there, plus the
     # raw MACs without one (first seen after the last refresh: in no bitmap at all). The
     # same over the whole window with the union of all bitmaps. ``GROUP BY ()``: one row,
-    # even without any input, as without ``GROUP BY``.
+    # even without any input, as without ``GROUP BY``. Raw MACs are few (the edges, stale
+    # hours, the tail): they are looked up in the pages of their own buckets only, not in a
+    # join with every page of the window. Counts of bits are bigint: numeric sums are slower.
     page = CLIENT_PAGE_BITS
     not_in = "{pages}.clients IS NULL OR get_bit({pages}.clients, raw_ids.id % " + str(page) + ") = 0"
     periods = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
@@ -465,13 +475,15 @@ def _distinct_sql(shape: Shape) -> str:
         f" window_pages AS (SELECT {key}page, bit_or(clients) AS clients FROM rollup_pages GROUP BY {key}page),"
         f" raw_ids AS (SELECT {_key(shape, 'raw_values')}raw_values.bucket, ids.id FROM raw_values"
         " JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value),"
-        f" counts AS (SELECT {key}bucket, 0 AS total, sum(bit_count(clients)) AS count FROM rollup_pages"
-        f" GROUP BY {key}bucket"
-        f" UNION ALL SELECT {key}NULL, 1, sum(bit_count(clients)) FROM window_pages GROUP BY {total}"
-        f" UNION ALL SELECT {raw_key}raw_ids.bucket, 0, count(*) FROM raw_ids LEFT JOIN rollup_pages"
-        f" ON rollup_pages.bucket = raw_ids.bucket AND rollup_pages.page = raw_ids.id / {page}"
-        f"{_same_series(shape, 'rollup_pages', 'raw_ids')}"
-        f" WHERE {not_in.format(pages='rollup_pages')} GROUP BY {raw_key}raw_ids.bucket"
+        f" counts AS (SELECT {key}bucket, 0 AS total, CAST(sum(bit_count(clients)) AS bigint) AS count"
+        f" FROM rollup_pages GROUP BY {key}bucket"
+        f" UNION ALL SELECT {key}NULL, 1, CAST(sum(bit_count(clients)) AS bigint) FROM window_pages"
+        f" GROUP BY {total}"
+        f" UNION ALL SELECT {raw_key}raw_ids.bucket, 0, count(*) FROM raw_ids LEFT JOIN (SELECT * FROM rollup_pages"
+        f" WHERE ({key}bucket) IN (SELECT {key}bucket FROM raw_ids)) AS raw_pages"
+        f" ON raw_pages.bucket = raw_ids.bucket AND raw_pages.page = raw_ids.id / {page}"
+        f"{_same_series(shape, 'raw_pages', 'raw_ids')}"
+        f" WHERE {not_in.format(pages='raw_pages')} GROUP BY {raw_key}raw_ids.bucket"
         f" UNION ALL SELECT {raw_key}NULL, 1, count(DISTINCT raw_ids.id) FROM raw_ids LEFT JOIN window_pages"
         f" ON window_pages.page = raw_ids.id / {page}{_same_series(shape, 'window_pages', 'raw_ids')}"
         f" WHERE {not_in.format(pages='window_pages')} GROUP BY {_series_total(shape, 'raw_ids')}"

@@ -7,7 +7,7 @@ import pytest
 from monitoring.registry import ACCESS_TECH_COLORSCALE, UPTIME_COLORSCALE
 from monitoring.services import device_charts
 from monitoring.services.chart_window import parse_window
-from monitoring.services.charts import ChartRequest, build_charts, charts_csv, round_value
+from monitoring.services.charts import ChartRequest, build_charts, charts_csv, round_value, round_values
 from monitoring.timeseries.chart_queries import SeriesFilter
 from tests.chart_support import add_metric, add_points, clients, ping, resource, signal, traffic
 
@@ -298,6 +298,9 @@ def test_csv(device):
 ])
 def test_rounding(value, rounded):
     assert round_value(value) == rounded
+    # the one-pass version used for the values of a trace: the same values, of the same types
+    (in_one_pass,) = round_values([value])
+    assert (in_one_pass, type(in_one_pass)) == (round_value(value), type(round_value(value)))
 
 
 def test_two_modems_one_signal_chart_over_both(device):
