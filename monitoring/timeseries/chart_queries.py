@@ -456,37 +456,27 @@ def _distinct_sql(shape: Shape) -> str:
             f" (SELECT DISTINCT {key}value FROM raw_values) AS window_values GROUP BY {total}) "
             + _grid_query(shape)
         )
-    # Rollup periods hold bitmaps of client ids; raw points hold MACs. A bucket's clients are
-    # those of its bitmaps, plus the raw MACs with an id whose bit is not set there, plus the
-    # raw MACs without one (first seen after the last refresh: in no bitmap at all). The
-    # same over the whole window with the union of all bitmaps. ``GROUP BY ()``: one row,
-    # even without any input, as without ``GROUP BY``. Raw MACs are few (the edges, stale
-    # hours, the tail): they are looked up in the pages of their own buckets only, not in a
-    # join with every page of the window. Counts of bits are bigint: numeric sums are slower.
+    # Rollup periods hold bitmaps of client ids; raw points hold MACs. The raw MACs with an
+    # id (seen before the last refresh) become bits of their bucket's pages too: a bucket's
+    # clients are the bits set in the union of its pages, plus the raw MACs without an id
+    # (first seen after the last refresh: in no page at all); the same over the whole
+    # window. Only unions and aggregations: no join of pages with pages, whose cost would
+    # depend on the planner's estimates of them. ``GROUP BY ()``: one row, even without any
+    # input, as without ``GROUP BY``. Counts of bits are bigint: numeric sums are slower.
     page = CLIENT_PAGE_BITS
-    not_in = "{pages}.clients IS NULL OR get_bit({pages}.clients, raw_ids.id % " + str(page) + ") = 0"
     periods = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
                                  f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape))
-    raw_key = _key(shape, "raw_ids")
+    raw_pages = (f"SELECT {_key(shape, 'raw_values')}raw_values.bucket, ids.id / {page} AS page,"
+                 f" set_bit(CAST(repeat('0', {page}) AS bit({page})), ids.id % {page}, 1) AS clients FROM raw_values"
+                 " JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value")
     return (
         f"WITH raw_values AS (SELECT DISTINCT {key}bucket, value FROM ({values}) AS raw_parts),"
-        f" rollup_pages AS (SELECT {key}bucket, page, bit_or(clients) AS clients FROM ({periods}) AS periods"
-        f" GROUP BY {key}bucket, page),"
-        f" window_pages AS (SELECT {key}page, bit_or(clients) AS clients FROM rollup_pages GROUP BY {key}page),"
-        f" raw_ids AS (SELECT {_key(shape, 'raw_values')}raw_values.bucket, ids.id FROM raw_values"
-        " JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value),"
-        f" counts AS (SELECT {key}bucket, 0 AS total, CAST(sum(bit_count(clients)) AS bigint) AS count"
-        f" FROM rollup_pages GROUP BY {key}bucket"
-        f" UNION ALL SELECT {key}NULL, 1, CAST(sum(bit_count(clients)) AS bigint) FROM window_pages"
-        f" GROUP BY {total}"
-        f" UNION ALL SELECT {raw_key}raw_ids.bucket, 0, count(*) FROM raw_ids LEFT JOIN (SELECT * FROM rollup_pages"
-        f" WHERE ({key}bucket) IN (SELECT {key}bucket FROM raw_ids)) AS raw_pages"
-        f" ON raw_pages.bucket = raw_ids.bucket AND raw_pages.page = raw_ids.id / {page}"
-        f"{_same_series(shape, 'raw_pages', 'raw_ids')}"
-        f" WHERE {not_in.format(pages='raw_pages')} GROUP BY {raw_key}raw_ids.bucket"
-        f" UNION ALL SELECT {raw_key}NULL, 1, count(DISTINCT raw_ids.id) FROM raw_ids LEFT JOIN window_pages"
-        f" ON window_pages.page = raw_ids.id / {page}{_same_series(shape, 'window_pages', 'raw_ids')}"
-        f" WHERE {not_in.format(pages='window_pages')} GROUP BY {_series_total(shape, 'raw_ids')}"
+        f" pages AS (SELECT {key}bucket, page, bit_or(clients) AS clients FROM ({periods} UNION ALL {raw_pages})"
+        f" AS periods GROUP BY {key}bucket, page),"
+        f" counts AS (SELECT {key}bucket, 0 AS total, CAST(sum(bit_count(clients)) AS bigint) AS count FROM pages"
+        f" GROUP BY {key}bucket"
+        f" UNION ALL SELECT {key}NULL, 1, CAST(sum(bit_count(clients)) AS bigint) FROM (SELECT {key}page,"
+        f" bit_or(clients) AS clients FROM pages GROUP BY {key}page) AS window_pages GROUP BY {total}"
         f" UNION ALL SELECT {key}bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
         " WHERE NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)"
         f" GROUP BY GROUPING SETS (({key}bucket), {total})),"
