@@ -1,6 +1,7 @@
 """The chart SQL builder: one measurement, some fields, some filters and a time window in,
 one parameterised statement out, returning per-bucket partial aggregates over a gap-filled
-bucket grid plus the same aggregates over the whole window.
+bucket grid plus the same aggregates over the whole window (for sums and counts, the sums
+of the buckets' ones, added up here: one aggregation less in the statement).
 
 Buckets are ``time_bucket`` over local wall-clock time of the requested zone, aligned on
 1970-01-01 00:00 local (where the reference's InfluxDB aligns them); the grid is a
@@ -26,7 +27,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import MAX_PREC, Context, Decimal, localcontext
 from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -373,19 +374,19 @@ def _window_params(window: Window) -> dict:
 
 def _grid_query(shape: Shape) -> str:
     """Gap-filled buckets (``total`` 0, ``position`` 1, 2, … in the grid), then the
-    whole-window row (``total`` 1, no position); of every interface of ``ifnames`` when the
-    statement reads one series per interface. Unordered: the position says where a row goes."""
+    whole-window row (``total`` 1, no position) but of sums and counts; of every interface
+    of ``ifnames`` when the statement reads one series per interface. Unordered: the
+    position says where a row goes."""
     selected = ", ".join(f"merged.{name}" for name in value_columns(shape.kind, shape.fields))
     grid = GRID
     if shape.per_interface:
         grid = f"unnest(CAST(:ifnames AS text[])) AS interfaces(ifname) CROSS JOIN {grid}"
-    return (
-        f"SELECT {_key(shape, 'interfaces')}grid.bucket, grid.position, 0 AS total, {selected} FROM {grid}"
-        " LEFT JOIN merged ON merged.bucket = grid.bucket AND merged.total = 0"
-        f"{_same_series(shape, 'merged', 'interfaces')}"
-        f" UNION ALL SELECT {_key(shape, 'merged')}merged.bucket, NULL, merged.total, {selected} FROM merged"
-        " WHERE merged.total = 1"
-    )
+    buckets = (f"SELECT {_key(shape, 'interfaces')}grid.bucket, grid.position, 0 AS total, {selected} FROM {grid}"
+               f" LEFT JOIN merged ON merged.bucket = grid.bucket{_same_series(shape, 'merged', 'interfaces')}")
+    if shape.kind == NUMERIC:
+        return buckets
+    return (f"{buckets} AND merged.total = 0 UNION ALL SELECT {_key(shape, 'merged')}merged.bucket, NULL,"
+            f" merged.total, {selected} FROM merged WHERE merged.total = 1")
 
 
 def _numeric_sql(shape: Shape) -> str:
@@ -403,19 +404,12 @@ def _numeric_sql(shape: Shape) -> str:
              f" WHERE {_where(shape, time_range)} GROUP BY {grouped}" for time_range in _raw_ranges(shape)]
     parts += [f"SELECT {key}{_bucket('time')} AS bucket, {', '.join(names)} FROM {shape.rollup}"
               f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape)]
+    if shape.rollup is None:  # raw points only, summed up per bucket at once
+        return f"WITH merged AS ({parts[0]}) " + _grid_query(shape)
     merged = ", ".join(f"sum({name}) AS {name}" for name in names)
-    if shape.rollup is None:
-        # raw points only, summed up per bucket at once: the window's rows add up the buckets
-        return (
-            f"WITH partials AS ({parts[0]}),"
-            f" merged AS (SELECT {key}bucket, 0 AS total, {', '.join(names)} FROM partials"
-            f" UNION ALL SELECT {key}NULL, 1, {merged} FROM partials GROUP BY {_series_total(shape)}) "
-            + _grid_query(shape)
-        )
     return (
         f"WITH partials AS ({' UNION ALL '.join(parts)}),"
-        f" merged AS (SELECT {key}bucket, GROUPING(bucket) AS total, {merged} FROM partials"
-        f" GROUP BY GROUPING SETS (({key}bucket), {_series_total(shape)})) "
+        f" merged AS (SELECT {key}bucket, {merged} FROM partials GROUP BY {key}bucket) "
         + _grid_query(shape)
     )
 
@@ -614,14 +608,36 @@ def _columnar(read: Read, sql: str) -> str:
     return f"(SELECT CAST(json_build_array(json_build_array(NULL, {arrays})) AS text) FROM ({sql}) AS series)"
 
 
+def exact_sum(values: list) -> int | Decimal | None:
+    """The sum of the non-null values (exact numbers: int or Decimal), exactly; None when
+    there is none, as SQL's sum."""
+    integers = [value for value in values if type(value) is int]
+    fractions = [value for value in values if value is not None and type(value) is not int]
+    if not fractions:
+        return sum(integers) if integers else None
+    with localcontext(Context(prec=MAX_PREC)):  # no rounding: as exact as PostgreSQL's numeric
+        return sum(fractions, Decimal(sum(integers)))
+
+
+def _window_total(kind: str, fields: tuple[str, ...], columns: dict[str, list],
+                  window_values: list | None) -> dict[str, Partial]:
+    """The whole-window partials. Sums and counts add up the buckets' ones (every point of
+    the window is in one bucket of the grid); the others are the statement's whole-window
+    row (``window_values``; None: the series has no point, its total is that of nothing)."""
+    if kind == NUMERIC:
+        totals = {column: exact_sum(values) for column, values in columns.items()}
+    else:
+        totals = dict(zip(columns, window_values or [None] * len(columns), strict=True))
+    return {name: partial(kind, [totals[column] for column in field_columns(kind, name)]) for name in fields}
+
+
 def _series(read: Read, entries: list[list], buckets: list[datetime]) -> dict[str | None, Series]:
     """The series of a sub-select by interface (None: not read per interface)."""
     request = read.request
     kind, fields = request.kind, request.fields
     found = {}
     for ifname, positions, *arrays in entries:
-        # rows[i]: where the value of bucket i is in the arrays; no whole-window row for an
-        # interface without a point: its total is that of nothing, as a series read alone gives
+        # rows[i]: where the values of bucket i are in the arrays; window_row: the whole-window ones
         rows, window_row = [0] * len(buckets), None
         for row, position in enumerate(positions):
             if position is None:
@@ -630,11 +646,8 @@ def _series(read: Read, entries: list[list], buckets: list[datetime]) -> dict[st
                 rows[position - 1] = row
         columns = {name: [values[row] for row in rows]
                    for name, values in zip(value_columns(kind, fields), arrays, strict=True)}
-        window_values = dict.fromkeys(columns) if window_row is None else {
-            name: values[window_row] for name, values in zip(columns, arrays, strict=True)}
-        total = {name: partial(kind, [window_values[column] for column in field_columns(kind, name)])
-                 for name in fields}
-        found[ifname] = Series(kind, fields, buckets, columns, total)
+        window_values = None if window_row is None else [values[window_row] for values in arrays]
+        found[ifname] = Series(kind, fields, buckets, columns, _window_total(kind, fields, columns, window_values))
     return found
 
 
