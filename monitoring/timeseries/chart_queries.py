@@ -450,31 +450,33 @@ def _distinct_sql(shape: Shape) -> str:
             f" (SELECT DISTINCT {key}value FROM raw_values) AS window_values GROUP BY {total}) "
             + _grid_query(shape)
         )
-    # Rollup periods hold bitmaps of client ids; raw points hold MACs. The raw MACs with an
-    # id (seen before the last refresh) become bits of their bucket's pages too: a bucket's
-    # clients are the bits set in the union of its pages, plus the raw MACs without an id
-    # (first seen after the last refresh: in no page at all); the same over the whole
-    # window. Only unions and aggregations: no join of pages with pages, whose cost would
-    # depend on the planner's estimates of them. ``GROUP BY ()``: one row, even without any
-    # input, as without ``GROUP BY``. Counts of bits are bigint: numeric sums are slower.
+    # Rollup periods hold bitmaps of client ids; raw points hold MACs. Every raw MAC becomes
+    # a bit of its bucket's pages too: its id's if it has one (seen before the last refresh),
+    # else one of pages below zero, which no id reaches, numbered in the order of the MACs
+    # (the same bit wherever the MAC is seen). A bucket's clients are then the bits set in
+    # the union of its pages; the window's, in the union of all pages. Only unions and
+    # aggregations: no join of pages with pages, whose cost would depend on the planner's
+    # estimates of them. ``GROUP BY ()``: one row, even without any input, as without
+    # ``GROUP BY``. Counts of bits are bigint: numeric sums are slower.
     page = CLIENT_PAGE_BITS
+    bit = f"set_bit(CAST(repeat('0', {page}) AS bit({page})), {{}} % {page}, 1)"
     periods = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
                                  f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape))
-    raw_pages = (f"SELECT {_key(shape, 'raw_values')}raw_values.bucket, ids.id / {page} AS page,"
-                 f" set_bit(CAST(repeat('0', {page}) AS bit({page})), ids.id % {page}, 1) AS clients FROM raw_values"
-                 " JOIN rollup_client_ids AS ids ON ids.mac = raw_values.value")
+    known = (f"SELECT {_key(shape, 'raw_values')}raw_values.bucket, ids.id / {page} AS page,"
+             f" {bit.format('ids.id')} AS clients FROM raw_values JOIN rollup_client_ids AS ids"
+             " ON ids.mac = raw_values.value")
+    new = (f"SELECT {key}bucket, -1 - number / {page} AS page, {bit.format('number')} AS clients"
+           f" FROM (SELECT {key}bucket, CAST(dense_rank() OVER (ORDER BY value) - 1 AS integer) AS number"
+           " FROM raw_values WHERE value IS NOT NULL"
+           " AND NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)) AS new_clients")
     return (
         f"WITH raw_values AS (SELECT DISTINCT {key}bucket, value FROM ({values}) AS raw_parts),"
-        f" pages AS (SELECT {key}bucket, page, bit_or(clients) AS clients FROM ({periods} UNION ALL {raw_pages})"
-        f" AS periods GROUP BY {key}bucket, page),"
-        f" counts AS (SELECT {key}bucket, 0 AS total, CAST(sum(bit_count(clients)) AS bigint) AS count FROM pages"
+        f" pages AS (SELECT {key}bucket, page, bit_or(clients) AS clients"
+        f" FROM ({periods} UNION ALL {known} UNION ALL {new}) AS periods GROUP BY {key}bucket, page),"
+        f" merged AS (SELECT {key}bucket, 0 AS total, CAST(sum(bit_count(clients)) AS bigint) AS count FROM pages"
         f" GROUP BY {key}bucket"
         f" UNION ALL SELECT {key}NULL, 1, CAST(sum(bit_count(clients)) AS bigint) FROM (SELECT {key}page,"
-        f" bit_or(clients) AS clients FROM pages GROUP BY {key}page) AS window_pages GROUP BY {total}"
-        f" UNION ALL SELECT {key}bucket, GROUPING(bucket) AS total, count(DISTINCT value) AS count FROM raw_values"
-        " WHERE NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)"
-        f" GROUP BY GROUPING SETS (({key}bucket), {total})),"
-        f" merged AS (SELECT {key}bucket, total, sum(count) AS count FROM counts GROUP BY {key}bucket, total) "
+        f" bit_or(clients) AS clients FROM pages GROUP BY {key}page) AS window_pages GROUP BY {total}) "
         + _grid_query(shape)
     )
 

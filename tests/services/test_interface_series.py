@@ -138,6 +138,10 @@ def test_per_interface_reads_equal_reads_one_interface_at_a_time(device):
     late_macs = ["ab:ee:00:00:00:01", "ab:00:00:00:00:00"]  # a new client and a known one
     add_points("wifi_client_points", [row for time in late for ifname in ("wlan0", "wlan2")
                                       for row in clients(device, time, ifname, late_macs)])
+    # more new clients than a page of bits holds, some on two interfaces
+    crowd = [f"ab:dd:00:00:{n // 256:02x}:{n % 256:02x}" for n in range(1100)]
+    add_points("wifi_client_points", clients(device, late[1], "wlan1", crowd)
+               + clients(device, late[1], "wlan3", crowd[1000:]))
     db.session.execute(insert(chart_tables.rollup_backlog),
                        [{"device_id": device.id, "hour": at(time).replace(minute=0)} for time in late])
     db.session.commit()
