@@ -94,7 +94,7 @@ def finish_buckets(trace: Trace, partials: PartialColumns) -> list:
             values.append(None)
             continue
         if trace.aggregate == SUM:
-            value = float(Decimal(total))
+            value = float(total)  # an exact int or Decimal, rounded to the nearest float either way
         else:
             mean = Decimal(total) / count
             if trace.aggregate == ROUNDED_MEAN:

@@ -378,14 +378,15 @@ def _grid_query(shape: Shape) -> str:
     of ``ifnames`` when the statement reads one series per interface. Unordered: the
     position says where a row goes."""
     selected = ", ".join(f"merged.{name}" for name in value_columns(shape.kind, shape.fields))
-    grid = GRID
-    if shape.per_interface:
-        grid = f"unnest(CAST(:ifnames AS text[])) AS interfaces(ifname) CROSS JOIN {grid}"
-    buckets = (f"SELECT {_key(shape, 'interfaces')}grid.bucket, grid.position, 0 AS total, {selected} FROM {grid}"
+    grid, series, window_series = GRID, "", ""
+    if shape.per_interface:  # the series: the interface's place in ``ifnames``, from 1
+        grid = f"unnest(CAST(:ifnames AS text[])) WITH ORDINALITY AS interfaces(ifname, series) CROSS JOIN {grid}"
+        series, window_series = "interfaces.series, ", "array_position(CAST(:ifnames AS text[]), merged.ifname), "
+    buckets = (f"SELECT {series}grid.bucket, grid.position, 0 AS total, {selected} FROM {grid}"
                f" LEFT JOIN merged ON merged.bucket = grid.bucket{_same_series(shape, 'merged', 'interfaces')}")
     if shape.kind == NUMERIC:
         return buckets
-    return (f"{buckets} AND merged.total = 0 UNION ALL SELECT {_key(shape, 'merged')}merged.bucket, NULL,"
+    return (f"{buckets} AND merged.total = 0 UNION ALL SELECT {window_series}merged.bucket, NULL,"
             f" merged.total, {selected} FROM merged WHERE merged.total = 1")
 
 
@@ -597,17 +598,15 @@ def read_query(read: Read, *, window: Window, state: RollupState) -> tuple[str, 
 
 
 def _columnar(read: Read, sql: str) -> str:
-    """A sub-select's series as JSON: per series its interface (or null), then arrays of
-    its rows' grid positions (null: the whole-window row) and of each of its
-    ``value_columns``. The arrays of a series come from one aggregation, so their rows are
-    in the same order, whichever it is: ordered aggregates would sort once per array."""
+    """A sub-select's rows as JSON, a column at a time: the series of each row (its
+    interface's place in ``ifnames``; read per interface only), its grid position (null:
+    the whole-window row) and each of its ``value_columns``. The arrays come from one
+    aggregation, so their rows are in the same order, whichever it is: ordered aggregates
+    would sort once per array."""
     request = read.request
-    columns = ["position", *value_columns(request.kind, request.fields)]
-    arrays = ", ".join(f"array_agg(series.{name})" for name in columns)
-    if read.per_interface:
-        return (f"(SELECT CAST(json_agg(entry) AS text) FROM (SELECT json_build_array(series.ifname, {arrays})"
-                f" AS entry FROM ({sql}) AS series GROUP BY series.ifname) AS entries)")
-    return f"(SELECT CAST(json_build_array(json_build_array(NULL, {arrays})) AS text) FROM ({sql}) AS series)"
+    columns = [*(["series"] if read.per_interface else []), "position", *value_columns(request.kind, request.fields)]
+    arrays = ", ".join(f"array_agg(rows.{name})" for name in columns)
+    return f"(SELECT CAST(json_build_array({arrays}) AS text) FROM ({sql}) AS rows)"
 
 
 def exact_sum(values: list) -> int | Decimal | None:
@@ -633,23 +632,29 @@ def _window_total(kind: str, fields: tuple[str, ...], columns: dict[str, list],
     return {name: partial(kind, [totals[column] for column in field_columns(kind, name)]) for name in fields}
 
 
-def _series(read: Read, entries: list[list], buckets: list[datetime]) -> dict[str | None, Series]:
-    """The series of a sub-select by interface (None: not read per interface)."""
+def _series(read: Read, arrays: list[list], buckets: list[datetime]) -> dict[str | None, Series]:
+    """The series of a sub-select (its ``_columnar`` arrays) by interface (None: not read
+    per interface)."""
     request = read.request
     kind, fields = request.kind, request.fields
+    names = list(request.filters.ifnames) if read.per_interface else [None]
+    numbers = arrays.pop(0) if read.per_interface else None
+    positions, *values = arrays
+    # rows[s][b]: the row of bucket b of series s; window_rows[s]: its whole-window row
+    rows = [[0] * len(buckets) for _ in names]
+    window_rows: list[int | None] = [None] * len(names)
+    for row, position in enumerate(positions):
+        index = numbers[row] - 1 if numbers else 0
+        if position is None:
+            window_rows[index] = row
+        else:
+            rows[index][position - 1] = row
     found = {}
-    for ifname, positions, *arrays in entries:
-        # rows[i]: where the values of bucket i are in the arrays; window_row: the whole-window ones
-        rows, window_row = [0] * len(buckets), None
-        for row, position in enumerate(positions):
-            if position is None:
-                window_row = row
-            else:
-                rows[position - 1] = row
-        columns = {name: [values[row] for row in rows]
-                   for name, values in zip(value_columns(kind, fields), arrays, strict=True)}
-        window_values = None if window_row is None else [values[window_row] for values in arrays]
-        found[ifname] = Series(kind, fields, buckets, columns, _window_total(kind, fields, columns, window_values))
+    for name, series_rows, window_row in zip(names, rows, window_rows, strict=True):
+        columns = {column: [column_values[row] for row in series_rows]
+                   for column, column_values in zip(value_columns(kind, fields), values, strict=True)}
+        window_values = None if window_row is None else [column_values[window_row] for column_values in values]
+        found[name] = Series(kind, fields, buckets, columns, _window_total(kind, fields, columns, window_values))
     return found
 
 
