@@ -443,12 +443,14 @@ def _distinct_sql(shape: Shape) -> str:
                                 f" WHERE {_where(shape, time_range)}" for time_range in _raw_ranges(shape))
     if shape.rollup is None:
         # Distinct (bucket, value) pairs first, by hashing: counting distinct values group by
-        # group would sort every point. count(value): NULL is no value.
+        # group would sort every point. Then in one pass the values of each bucket and the
+        # distinct values of the window. count(value): NULL is no value.
         return (
             f"WITH raw_values AS (SELECT DISTINCT {key}bucket, value FROM ({values}) AS raw_parts),"
-            f" merged AS (SELECT {key}bucket, 0 AS total, count(value) AS count FROM raw_values"
-            f" GROUP BY {key}bucket UNION ALL SELECT {key}NULL, 1, count(value) FROM"
-            f" (SELECT DISTINCT {key}value FROM raw_values) AS window_values GROUP BY {total}) "
+            f" counted AS (SELECT {key}bucket, value, GROUPING(value) AS per_bucket, count(value) AS count"
+            f" FROM raw_values GROUP BY GROUPING SETS (({key}bucket), ({key}value))),"
+            f" merged AS (SELECT {key}bucket, 0 AS total, count FROM counted WHERE per_bucket = 1"
+            f" UNION ALL SELECT {key}NULL, 1, count(value) FROM counted WHERE per_bucket = 0 GROUP BY {total}) "
             + _grid_query(shape)
         )
     # Rollup periods hold bitmaps of client ids; raw points hold MACs. Every raw MAC becomes
