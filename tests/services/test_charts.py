@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 
+from monitoring.extensions import db
 from monitoring.registry import ACCESS_TECH_COLORSCALE, UPTIME_COLORSCALE
 from monitoring.services import device_charts
 from monitoring.services.chart_window import parse_window
@@ -303,6 +305,19 @@ def test_rounding(value, rounded):
     # the one-pass version used for the values of a trace: the same values, of the same types
     (in_one_pass,) = round_values([value])
     assert (in_one_pass, type(in_one_pass)) == (round_value(value), type(round_value(value)))
+
+
+def test_charts_are_read_without_jit_compilation(device):
+    """Compiling a chart statement costs more than it saves (50-100 ms for a device at the
+    ingest limits); the setting holds for the request's transaction only."""
+    add_metric(device, "cpu")
+    add_points("cpu_points", [resource(device, "cpu_points", "2024-05-01 00:01:00", 50.0)])
+    before = db.session.execute(text("SHOW jit")).scalar()
+    db.session.execute(text("SET LOCAL jit_above_cost = 0"))
+    assert charts_of(device)[0].charts
+    assert db.session.execute(text("SHOW jit")).scalar() == "off"
+    db.session.rollback()
+    assert db.session.execute(text("SHOW jit")).scalar() == before
 
 
 def test_window_sums_add_up_exactly():
