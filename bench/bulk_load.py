@@ -2,7 +2,8 @@
 standard workload (bench/workload/payload.py: eth0 and wlan0 traffic with constant increments,
 10 WiFi clients on wlan0, cpu/memory/disk from the same wobble formula), generated inside
 PostgreSQL one day at a time. Rows equal what the POST would store for those samples; the
-metric rows (with alert settings and charts) and snapshots are created too.
+metric rows (with alert settings and charts) and snapshots are created too. Or one device at
+the default ingest limits (``load_limits_device``).
 
     .venv/bin/python bench/bulk_load.py --database-url postgresql://… --devices 1000 --days 30
 """
@@ -97,6 +98,38 @@ METRICS_SQL = """
 """
 
 
+def _settle(conn) -> None:
+    """Settle the database before anything is measured: without this, autovacuum (triggered
+    by the inserts) and checkpoints of the whole load run during the benchmark that follows."""
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("VACUUM (ANALYZE)")
+        cur.execute("CHECKPOINT")
+    conn.autocommit = False
+
+
+def _window(days: int, end: datetime | None) -> tuple[datetime, datetime]:
+    """``days`` ending at ``end`` (default: 10 minutes ago), on 5-minute boundaries."""
+    end = (end or datetime.now(UTC) - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    end -= timedelta(minutes=end.minute % 5)
+    return end - timedelta(days=days), end
+
+
+def _load_days(start: datetime, end: datetime, load_day, log) -> None:
+    """``load_day(first sample, last sample)`` for each day of [start, end), on two
+    connections (one per core) loading alternate days."""
+    days_to_load = []
+    day = start
+    while day < end:
+        days_to_load.append((day, min(day + timedelta(days=1), end) - SAMPLE))
+        day += timedelta(days=1)
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        loads = pool.map(lambda span: load_day(*span), days_to_load)
+        for done, _ in enumerate(loads, 1):
+            log(f"  loaded day {done} of {len(days_to_load)} ({time.monotonic() - began:.0f} s)")
+
+
 def _load_day(database_url: str, devices: int, start: datetime, t0: datetime, t1: datetime) -> None:
     conn = psycopg2.connect(database_url)
     try:
@@ -117,9 +150,7 @@ def load_history(database_url: str, *, devices: int, days: int, end: datetime | 
                  organizations: int = 1, log=print) -> list[dict]:
     """Create devices bench-dev-000… (spread over ``organizations``) with ``days`` of history
     ending at ``end`` (default: 10 minutes ago); returns [{id, key, index}] in device order."""
-    end = (end or datetime.now(UTC) - timedelta(minutes=10)).replace(second=0, microsecond=0)
-    end -= timedelta(minutes=end.minute % 5)
-    start = end - timedelta(days=days)
+    start, end = _window(days, end)
     conn = psycopg2.connect(database_url)
     conn.autocommit = False
     cur = conn.cursor()
@@ -146,24 +177,9 @@ def load_history(database_url: str, *, devices: int, days: int, end: datetime | 
                 (devices,))
     cur.execute(METRICS_SQL)
     conn.commit()
-    days_to_load = []
-    day = start
-    while day < end:
-        days_to_load.append((day, min(day + timedelta(days=1), end) - SAMPLE))
-        day += timedelta(days=1)
-    began = time.monotonic()
-    # Two connections (one per core) load alternate days.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        loads = pool.map(lambda span: _load_day(database_url, devices, start, *span), days_to_load)
-        for done, _ in enumerate(loads, 1):
-            log(f"  loaded day {done} of {len(days_to_load)} ({time.monotonic() - began:.0f} s)")
-    # Settle the database before anything is measured: without this, autovacuum (triggered by
-    # the inserts) and checkpoints of the whole load run during the benchmark that follows.
-    conn.autocommit = True
+    _load_days(start, end, lambda t0, t1: _load_day(database_url, devices, start, t0, t1), log)
     log("  vacuum, analyze, checkpoint ...")
-    cur.execute("VACUUM (ANALYZE)")
-    cur.execute("CHECKPOINT")
-    conn.autocommit = False
+    _settle(conn)
     cur.execute("SELECT id, key, idx FROM bench_devices ORDER BY idx")
     result = [{"id": str(row[0]), "key": row[1], "index": row[2]} for row in cur.fetchall()]
     conn.close()
@@ -256,9 +272,7 @@ def load_limits_device(database_url: str, *, days: int, end: datetime | None = N
     """One device at the default ingest limits (``LIMITS_*`` above) with ``days`` of 5-minute
     history ending at ``end`` (default: 10 minutes ago), its metric, alert and chart rows as
     the POST creates them; returns {id, key, metrics, points}."""
-    end = (end or datetime.now(UTC) - timedelta(minutes=10)).replace(second=0, microsecond=0)
-    end -= timedelta(minutes=end.minute % 5)
-    start = end - timedelta(days=days)
+    start, end = _window(days, end)
     conn = psycopg2.connect(database_url)
     cur = conn.cursor()
     cur.execute("""INSERT INTO organizations (id, name, slug, is_active, created, modified)
@@ -272,19 +286,8 @@ def load_limits_device(database_url: str, *, days: int, end: datetime | None = N
     _limits_devices_table(cur)
     cur.execute(LIMITS_METRICS_SQL, {"interfaces": LIMITS_INTERFACES})
     conn.commit()
-    days_to_load = []
-    day = start
-    while day < end:
-        days_to_load.append((day, min(day + timedelta(days=1), end) - SAMPLE))
-        day += timedelta(days=1)
-    began = time.monotonic()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        loads = pool.map(lambda span: _load_limits_day(database_url, start, *span), days_to_load)
-        for done, _ in enumerate(loads, 1):
-            log(f"  loaded day {done} of {len(days_to_load)} ({time.monotonic() - began:.0f} s)")
-    conn.autocommit = True
-    cur.execute("VACUUM (ANALYZE)")
-    cur.execute("CHECKPOINT")
+    _load_days(start, end, lambda t0, t1: _load_limits_day(database_url, start, t0, t1), log)
+    _settle(conn)
     cur.execute("SELECT id, key FROM bench_devices")
     device_id, key = cur.fetchone()
     cur.execute("SELECT count(*) FROM metrics WHERE device_id = %s", (device_id,))

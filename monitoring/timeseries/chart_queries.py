@@ -15,10 +15,17 @@ hours marked stale by late points) and partly from raw points (the edges, the st
 and the un-refreshed tail), merged per bucket, and give exactly what raw points alone give,
 at every moment. Finishing the values (means, scaling, rounding) is the caller's business.
 
+The charts of one request are read in one statement, one sub-select per series, except
+that the series of a device's interfaces (traffic of each interface, WiFi clients of each
+wireless one: up to ``DEVICE_MAX_INTERFACES``) are read by one sub-select grouped by
+interface, which plans and runs like one series. Each sub-select's rows come back as JSON
+arrays, one per column, with each row's place in the bucket grid: no per-row objects to
+build, in PostgreSQL or in Python.
+
 The SQL text depends only on the *shape* of a query (measurement, kind, fields, which
-filters, how many rollup segments and raw gaps are read) and is built once per shape; every
-value of a request travels as a bind parameter. Table and column names come from our own table
-definitions.
+filters, how many rollup segments and raw gaps are read, per interface or not) and is built
+once per shape; every value of a request travels as a bind parameter. Table and column names
+come from our own table definitions.
 """
 from __future__ import annotations
 
@@ -705,8 +712,8 @@ def read_many(session: Session, requests: list[SeriesRequest], *, window: Window
     grid, *series_json = session.execute(text("SELECT " + ", ".join(columns)), params).one()
     buckets = [datetime.fromisoformat(bucket) for bucket in json.loads(grid)]
     result: list[Series | None] = [None] * len(requests)
-    for read, entries_json in zip(reads, series_json, strict=True):
-        found = _series(read, json.loads(entries_json, parse_float=Decimal), buckets)
+    for read, arrays_json in zip(reads, series_json, strict=True):
+        found = _series(read, json.loads(arrays_json, parse_float=Decimal), buckets)
         for position in read.answers:
             result[position] = found[requests[position].filters.ifname if read.per_interface else None]
     return result
