@@ -621,12 +621,11 @@ def _columnar(read: Read, sql: str) -> str:
 def exact_sum(values: list) -> int | Decimal | None:
     """The sum of the non-null values (exact numbers: int or Decimal), exactly; None when
     there is none, as SQL's sum."""
-    integers = [value for value in values if type(value) is int]
-    fractions = [value for value in values if value is not None and type(value) is not int]
-    if not fractions:
-        return sum(integers) if integers else None
+    present = [value for value in values if value is not None]
+    if not present:
+        return None
     with localcontext(Context(prec=MAX_PREC)):  # no rounding: as exact as PostgreSQL's numeric
-        return sum(fractions, Decimal(sum(integers)))
+        return sum(present)
 
 
 def _window_total(kind: str, fields: tuple[str, ...], columns: dict[str, list],
