@@ -41,7 +41,13 @@ from monitoring.models import (
 )
 from monitoring.registry import CHARTS
 from monitoring.services.charts import chart_series
-from monitoring.timeseries.chart_queries import RollupState, SeriesFilter, Window, series_query
+from monitoring.timeseries.chart_queries import (
+    PER_INTERFACE_KINDS,
+    RollupState,
+    SeriesFilter,
+    Window,
+    series_query,
+)
 from tests.blueprints.geo_support import access_point, floorplan, place, wifi_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -805,9 +811,12 @@ def test_chart_statements_carry_values_only_as_parameters(state):
                            organization_ids=ids, location_ids=ids, floorplan_ids=ids)
     for name, config in CHARTS.items():
         kind, fields = chart_series(config)
-        statements = [series_query(measurement=config.measurement, kind=kind, fields=fields, filters=filters,
-                                   window=window, state=state) for filters in (plain, tainted)]
-        (plain_sql, _), (tainted_sql, params) = statements
-        assert tainted_sql == plain_sql, name
-        assert hostile not in tainted_sql and "DROP" not in tainted_sql, name
-        assert params["ifname"] == hostile and hostile in params["ifnames"], name
+        # one series per interface of ``ifnames`` too, as a device's interface charts are read
+        for per_interface in (False, True) if kind in PER_INTERFACE_KINDS else (False,):
+            statements = [series_query(measurement=config.measurement, kind=kind, fields=fields, filters=filters,
+                                       window=window, state=state, per_interface=per_interface)
+                          for filters in (plain, tainted)]
+            (plain_sql, _), (tainted_sql, params) = statements
+            assert tainted_sql == plain_sql, name
+            assert hostile not in tainted_sql and "DROP" not in tainted_sql, name
+            assert params["ifname"] == hostile and hostile in params["ifnames"], name
