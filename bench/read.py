@@ -1,14 +1,17 @@
 """Read benchmarks: W2 device detail, W3 dashboard, W4 device list (bench/workload/README.md)
 after the standard 7-day back-fill of 200 devices; then the scale run: 1,000 devices × 30
 days of 5-minute samples in 10 organizations, every range of the device detail and the
-dashboard, the device list. History is bulk-loaded straight into the hypertables (the rows
-the POST would store: bench/bulk_load.py), then the rollups are refreshed with the real
-command's function (the watermark 6 minutes behind the newest point, as a worker refreshing
-every 5 minutes leaves it). Requests go one at a time to gunicorn as ``make run`` starts it,
-as a superuser, the cases interleaved. Prints p50/p99 per case, and EXPLAIN (ANALYZE,
-BUFFERS) of the slowest statement of the slowest case.
+dashboard, the device list; then the limits run: one device at the default ingest limits
+(256 metrics: 127 interfaces with traffic, 126 of them wireless with WiFi clients, cpu,
+memory, disk) with 30 days of 5-minute samples, every range of its device detail. History is
+bulk-loaded straight into the hypertables (the rows the POST would store: bench/bulk_load.py),
+then the rollups are refreshed with the real command's function (the watermark 6 minutes
+behind the newest point, as a worker refreshing every 5 minutes leaves it). Requests go one
+at a time to gunicorn as ``make run`` starts it, as a superuser, the cases interleaved.
+Prints p50/p99 per case, and EXPLAIN (ANALYZE, BUFFERS) of the slowest sub-select of the
+slowest case.
 
-    make bench-read                       # or: .venv/bin/python bench/read.py [--skip-scale]
+    make bench-read                       # or: .venv/bin/python bench/read.py [--only limits]
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bulk_load import load_history  # noqa: E402
+from bench.bulk_load import LIMITS_INTERFACES, load_history, load_limits_device  # noqa: E402
 from bench.common import PeakRss, database, gunicorn, postgres_rss_mib  # noqa: E402
 
 # W3 asks for the dashboard traffic interfaces to include eth0 (the standard payload has
@@ -180,6 +183,12 @@ def explain_slowest(database_url: str, path: str) -> str:
         return slowest[1]
 
 
+def print_slowest(database_url: str, results: dict) -> None:
+    slowest = max(results, key=lambda name: results[name]["p50"])
+    print(f"\nSlowest case: {slowest}; its slowest statement, EXPLAIN (ANALYZE, BUFFERS):")
+    print(explain_slowest(database_url, results[slowest]["path"]))
+
+
 def standard(args) -> dict:
     print("Standard workload: 200 devices, 7 days of 5-minute samples (6.05 M points)")
     with database() as database_url:
@@ -216,10 +225,29 @@ def scale(args) -> dict:
                 results = run_cases(base, data["token"], cases)
             print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
                   f"postgres {postgres_rss_mib():.0f} MiB")
-        charted = {name: result for name, result in results.items() if "list" not in name}
-        slowest = max(charted, key=lambda name: charted[name]["p50"])
-        print(f"\nSlowest case: {slowest}; its slowest statement, EXPLAIN (ANALYZE, BUFFERS):")
-        print(explain_slowest(database_url, charted[slowest]["path"]))
+        print_slowest(database_url, {name: result for name, result in results.items() if "list" not in name})
+    return results
+
+
+def limits(args) -> dict:
+    print(f"Limits: one device at the default ingest limits ({LIMITS_INTERFACES} interfaces, "
+          f"{args.limits_days} days of 5-minute samples)")
+    with database() as database_url:
+        started = time.monotonic()
+        device = load_limits_device(database_url, days=args.limits_days, log=lambda line: None)
+        print(f"  bulk load: {device['metrics']} metrics, {device['points'] / 1e6:.1f} M points in "
+              f"{time.monotonic() - started:.0f} s")
+        print(f"  rollups: {refresh_rollups(database_url)}")
+        token = superuser_token(database_url)
+        path = f"/api/v1/monitoring/device/{device['id']}/?time={{}}"
+        cases = [(f"limits device detail time={r}", [path.format(r)] * args.limits_requests)
+                 for r in ("1d", "7d", "30d", "365d")]
+        with gunicorn(database_url) as (base, process):
+            with PeakRss(process.pid) as memory:
+                results = run_cases(base, token, cases)
+            print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
+                  f"postgres {postgres_rss_mib():.0f} MiB")
+        print_slowest(database_url, results)
     return results
 
 
@@ -229,14 +257,19 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=30, help="days of the scale run")
     parser.add_argument("--skip-standard", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-limits", action="store_true")
+    parser.add_argument("--only", choices=("standard", "scale", "limits"),
+                        help="run this part only (e.g. --only limits: the device at the ingest limits)")
+    parser.add_argument("--limits-days", type=int, default=30, help="days of the limits run")
+    parser.add_argument("--limits-requests", type=int, default=30, help="requests per range of the limits run")
     args = parser.parse_args()
     # Read by config.py when the application is first imported, here and in gunicorn.
     os.environ["MONITORING_DASHBOARD_TRAFFIC_CHART"] = TRAFFIC_CHART
     results = {}
-    if not args.skip_standard:
-        results.update(standard(args))
-    if not args.skip_scale:
-        results.update(scale(args))
+    for name, part, skipped in (("standard", standard, args.skip_standard), ("scale", scale, args.skip_scale),
+                                ("limits", limits, args.skip_limits)):
+        if (args.only or name) == name and not skipped:
+            results.update(part(args))
     print("\n| case | p50 ms | p99 ms |\n|---|---:|---:|")
     for name, result in results.items():
         print(f"| {name} | {result['p50']:.1f} | {result['p99']:.1f} |")

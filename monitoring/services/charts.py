@@ -22,13 +22,15 @@ from monitoring.registry import CHARTS, MEAN, MODE, ROUNDED_MEAN, SUM, UNIQUE_CO
 from monitoring.timeseries import sources
 from monitoring.timeseries.chart_queries import (
     Partial,
+    PartialColumns,
     Series,
     SeriesFilter,
     SeriesRequest,
     Window,
+    plan_reads,
     read_many,
+    read_query,
     read_rollup_state,
-    series_query,
 )
 
 log = logging.getLogger(__name__)
@@ -64,24 +66,43 @@ def round_value(value: Any) -> Any:
     return round(value, 4) if value < 0.01 else round(value, 2)
 
 
+def round_values(values: list) -> list:
+    """``round_value`` of each value, in one pass (a device's charts have tens of thousands
+    of values): only floats change, ``round`` gives an int back as it is."""
+    return [(round(value, 4) if value < 0.01 else round(value, 2)) if type(value) is float else value
+            for value in values]
+
+
 def finish(trace: Trace, partial: Partial | None) -> Any:
     """The value of a trace from the partial aggregate of its field."""
     partial = partial or Partial()
+    (value,) = finish_buckets(trace, PartialColumns([partial.count], [partial.sum], [partial.value]))
+    return value
+
+
+def finish_buckets(trace: Trace, partials: PartialColumns) -> list:
+    """The values of a trace from the partial aggregates of its field, bucket by bucket
+    (a device's charts have tens of thousands of them: one loop per trace)."""
     if trace.aggregate == UNIQUE_COUNT:
-        return partial.count  # a bucket without points has 0 clients, not null
-    if not partial.count:
-        return None
+        return [count or 0 for count in partials.count]  # a bucket without points has 0 clients, not null
     if trace.aggregate == MODE:
-        return partial.value
-    if trace.aggregate == SUM:
-        value = float(partial.sum)
-    else:
-        mean = partial.sum / partial.count
-        if trace.aggregate == ROUNDED_MEAN:
-            # InfluxQL's ROUND: halves away from zero (-3.5 -> -4)
-            mean = mean.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        value = float(mean)
-    return value * trace.multiplier / trace.divisor
+        return [value if count else None for count, value in zip(partials.count, partials.value, strict=True)]
+    multiplier, divisor = trace.multiplier, trace.divisor
+    values = []
+    for count, total in zip(partials.count, partials.sum, strict=True):
+        if not count:
+            values.append(None)
+            continue
+        if trace.aggregate == SUM:
+            value = float(total)  # an exact int or Decimal, rounded to the nearest float either way
+        else:
+            mean = Decimal(total) / count
+            if trace.aggregate == ROUNDED_MEAN:
+                # InfluxQL's ROUND: halves away from zero (-3.5 -> -4)
+                mean = mean.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            value = float(mean)
+        values.append(value * multiplier / divisor)
+    return values
 
 
 def chart_series(config: ChartConfig) -> tuple[str, tuple[str, ...]]:
@@ -120,17 +141,21 @@ def _rollup_state(requests: list[ChartRequest]):
 
 
 def chart_statements(requests: list[ChartRequest], *, window: Window) -> list[tuple[str, str, dict]]:
-    """The statements (charts served, SQL, parameters) ``build_charts`` runs for these
-    charts: for EXPLAIN in benchmarks."""
+    """The sub-selects (charts served, SQL, parameters) of the statement ``build_charts``
+    runs for these charts: for EXPLAIN in benchmarks."""
     charts = [(request, CHARTS[request.configuration]) for request in dict.fromkeys(requests)
               if request.configuration in CHARTS]
     state = _rollup_state([request for request, _ in charts])
+    merged = _series_requests(charts)
+    keys = list(merged)
     statements = []
-    for key, series in _series_requests(charts).items():
-        served = " ".join(request.configuration for request, config in charts if _series_key(request, config) == key)
-        statements.append((served, *series_query(measurement=series.measurement, kind=series.kind,
-                                                 fields=series.fields, filters=series.filters, window=window,
-                                                 state=state)))
+    for read in plan_reads(list(merged.values())):
+        answered = {keys[position] for position in read.answers}
+        served = " ".join(dict.fromkeys(request.configuration for request, config in charts
+                                        if _series_key(request, config) in answered))
+        if read.per_interface:
+            served += f" of {len(read.request.filters.ifnames)} interfaces"
+        statements.append((served, *read_query(read, window=window, state=state)))
     return statements
 
 
@@ -138,7 +163,7 @@ def _chart_json(config: ChartConfig, series: Series, tags: dict) -> dict:
     traces = sorted(config.traces, key=lambda trace: trace.name)
     chart = {
         "traces": [
-            [trace.name, [round_value(finish(trace, values.get(trace.field))) for values in series.values]]
+            [trace.name, round_values(finish_buckets(trace, series.bucket_partials(trace.field)))]
             for trace in traces
         ],
         "summary": {},

@@ -41,7 +41,13 @@ from monitoring.models import (
 )
 from monitoring.registry import CHARTS
 from monitoring.services.charts import chart_series
-from monitoring.timeseries.chart_queries import RollupState, SeriesFilter, Window, series_query
+from monitoring.timeseries.chart_queries import (
+    PER_INTERFACE_KINDS,
+    RollupState,
+    SeriesFilter,
+    Window,
+    series_query,
+)
 from tests.blueprints.geo_support import access_point, floorplan, place, wifi_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -665,10 +671,12 @@ SQL_CALLS = {"text", "literal_column", "exec_driver_sql"}
 # Where SQL text is assembled from strings, and why no request text can be part of it.
 ASSEMBLED_SQL = {
     "monitoring/timeseries/chart_queries.py": (
-        {"_grid_query", "_numeric_sql", "_mode_sql", "_distinct_sql", "read_many", "explain"},
+        {"<module>", "_grid_query", "_numeric_sql", "_mode_sql", "_distinct_sql", "_columnar", "read_many",
+         "explain"},
         "the chart builder: the text depends only on the shape of a query (measurement, fields and filter "
         "names from the chart registry, table and column names from our table definitions) and every value "
-        "is a bind parameter; read_many renames parameters, explain prefixes EXPLAIN for benchmarks",
+        "is a bind parameter; the bucket grid is a constant; _columnar and read_many wrap and rename, "
+        "explain prefixes EXPLAIN for benchmarks",
     ),
     "monitoring/timeseries/sample_store.py": (
         {"alert_points", "WriteBatch._values", "WriteBatch.points", "WriteBatch.wifi_clients",
@@ -803,9 +811,12 @@ def test_chart_statements_carry_values_only_as_parameters(state):
                            organization_ids=ids, location_ids=ids, floorplan_ids=ids)
     for name, config in CHARTS.items():
         kind, fields = chart_series(config)
-        statements = [series_query(measurement=config.measurement, kind=kind, fields=fields, filters=filters,
-                                   window=window, state=state) for filters in (plain, tainted)]
-        (plain_sql, _), (tainted_sql, params) = statements
-        assert tainted_sql == plain_sql, name
-        assert hostile not in tainted_sql and "DROP" not in tainted_sql, name
-        assert params["ifname"] == hostile and hostile in params["ifnames"], name
+        # one series per interface of ``ifnames`` too, as a device's interface charts are read
+        for per_interface in (False, True) if kind in PER_INTERFACE_KINDS else (False,):
+            statements = [series_query(measurement=config.measurement, kind=kind, fields=fields, filters=filters,
+                                       window=window, state=state, per_interface=per_interface)
+                          for filters in (plain, tainted)]
+            (plain_sql, _), (tainted_sql, params) = statements
+            assert tainted_sql == plain_sql, name
+            assert hostile not in tainted_sql and "DROP" not in tainted_sql, name
+            assert params["ifname"] == hostile and hostile in params["ifnames"], name

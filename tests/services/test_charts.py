@@ -2,13 +2,17 @@
 (null, or 0 for client counts), summaries over the window, rounding, trace order, labels."""
 from __future__ import annotations
 
-import pytest
+from decimal import Decimal
 
+import pytest
+from sqlalchemy import text
+
+from monitoring.extensions import db
 from monitoring.registry import ACCESS_TECH_COLORSCALE, UPTIME_COLORSCALE
 from monitoring.services import device_charts
 from monitoring.services.chart_window import parse_window
-from monitoring.services.charts import ChartRequest, build_charts, charts_csv, round_value
-from monitoring.timeseries.chart_queries import SeriesFilter
+from monitoring.services.charts import ChartRequest, build_charts, charts_csv, round_value, round_values
+from monitoring.timeseries.chart_queries import SeriesFilter, exact_sum
 from tests.chart_support import add_metric, add_points, clients, ping, resource, signal, traffic
 
 HOUR = {"start": "2024-05-01 00:00:00", "end": "2024-05-01 00:59:59"}  # 10-minute buckets
@@ -298,6 +302,31 @@ def test_csv(device):
 ])
 def test_rounding(value, rounded):
     assert round_value(value) == rounded
+    # the one-pass version used for the values of a trace: the same values, of the same types
+    (in_one_pass,) = round_values([value])
+    assert (in_one_pass, type(in_one_pass)) == (round_value(value), type(round_value(value)))
+
+
+def test_charts_are_read_without_jit_compilation(device):
+    """Compiling a chart statement costs more than it saves (50-100 ms for a device at the
+    ingest limits); the setting holds for the request's transaction only."""
+    add_metric(device, "cpu")
+    add_points("cpu_points", [resource(device, "cpu_points", "2024-05-01 00:01:00", 50.0)])
+    before = db.session.execute(text("SHOW jit")).scalar()
+    db.session.execute(text("SET LOCAL jit_above_cost = 0"))
+    assert charts_of(device)[0].charts
+    assert db.session.execute(text("SHOW jit")).scalar() == "off"
+    db.session.rollback()
+    assert db.session.execute(text("SHOW jit")).scalar() == before
+
+
+def test_window_sums_add_up_exactly():
+    """The whole-window sum of a series adds up its buckets' sums with no rounding, as
+    PostgreSQL's numeric does (Decimal's default context keeps 28 digits)."""
+    tiny = Decimal("0.000000000000000000001")
+    assert exact_sum([10**30, tiny, None, 5]) == Decimal("1000000000000000000000000000005.000000000000000000001")
+    assert exact_sum([1, None, 2]) == 3 and type(exact_sum([1, 2])) is int
+    assert exact_sum([None, None]) is None and exact_sum([]) is None
 
 
 def test_two_modems_one_signal_chart_over_both(device):
