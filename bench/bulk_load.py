@@ -188,8 +188,9 @@ def load_history(database_url: str, *, devices: int, days: int, end: datetime | 
 
 # One device at the default ingest limits (config.py): 256 metrics. Interface 0 is wired
 # ("eth0", traffic only), interfaces 1-126 wireless ("wlan1"...: traffic and WiFi clients),
-# plus cpu, memory and disk: 127 + 126 + 3 = 256. Interface k has 1 + k % 8 clients at a
-# time (567 per sample), drawn from a pool of 32 per interface that shifts by one every hour.
+# plus cpu, memory and disk: 127 + 126 + 3 = 256. Interface k has 4 clients at a time, 5 for
+# the first 8 (512 per sample, DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE), drawn from a pool of 32 per
+# interface that shifts by one every hour.
 LIMITS_DEVICE = "bench-limits"
 LIMITS_INTERFACES = 127
 LIMITS_CLIENT_POOL = 32
@@ -215,7 +216,7 @@ LIMITS_POINTS_SQL = {
         CROSS JOIN (SELECT t, (extract(epoch FROM t - %(start)s) / 300)::bigint AS s
                       FROM generate_series(%(t0)s, %(t1)s, interval '5 minutes') t) g
         CROSS JOIN generate_series(1, %(interfaces)s - 1) k
-        CROSS JOIN LATERAL generate_series(0, k %% 8) j
+        CROSS JOIN LATERAL generate_series(0, CASE WHEN k <= 8 THEN 4 ELSE 3 END) j
         ORDER BY k, 1""",
     **{table: POINTS_SQL[table] for table in ("cpu_points", "memory_points", "disk_points")},
 }

@@ -115,21 +115,27 @@ def _duration(delta: timedelta) -> str:
 
 
 def check_limits(document: dict) -> None:
-    """Interfaces per sample and WiFi clients per interface within the configured limits
-    (400 naming the limit): one device's key must not be able to make its own charts
-    unreadable or fill the tables."""
+    """Interfaces per sample and WiFi clients per interface and per sample within the
+    configured limits (400 naming the limit): one device's key must not be able to make its
+    own charts unreadable or fill the tables."""
     config = current_app.config
     interfaces = document.get("interfaces") or []
     if len(interfaces) > config["DEVICE_MAX_INTERFACES"]:
         abort(400, body=netjson.invalid_data(
             "interfaces", f"{len(interfaces)} interfaces are more than the limit of "
             f"{config['DEVICE_MAX_INTERFACES']} per sample (DEVICE_MAX_INTERFACES)"))
+    total = 0
     for index, interface in enumerate(interfaces):
         clients = (interface.get("wireless") or {}).get("clients") or []
         if len(clients) > config["DEVICE_MAX_WIFI_CLIENTS"]:
             abort(400, body=netjson.invalid_data(
                 f"interfaces/{index}/wireless/clients", f"{len(clients)} WiFi clients are more than the limit "
                 f"of {config['DEVICE_MAX_WIFI_CLIENTS']} per interface (DEVICE_MAX_WIFI_CLIENTS)"))
+        total += len(clients)
+    if total > config["DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE"]:
+        abort(400, body=netjson.invalid_data(
+            "interfaces", f"{total} WiFi clients are more than the limit of "
+            f"{config['DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE']} per sample (DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE)"))
 
 
 def validate(document: Any, text: str) -> dict:

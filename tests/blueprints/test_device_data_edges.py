@@ -218,6 +218,19 @@ def test_more_wifi_clients_than_the_limit_is_a_400_naming_it(client, device, app
     assert stored_nothing(device)
 
 
+def test_more_wifi_clients_in_one_sample_than_the_limit_is_a_400_naming_it(client, device, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE", 5)
+    clients = [client_entry(f"aa:00:00:00:00:{n:02x}") for n in range(6)]
+    assert post(client, device, sample(wireless("wlan0", clients[:3]), wireless("wlan1", clients[3:5]))
+                ).status_code == 200
+    response = post(client, device, sample(wireless("wlan0", clients[:3]), wireless("wlan1", clients[3:])))
+    assert response.status_code == 400
+    assert response.get_json() == (
+        'Invalid data in "#/interfaces", validator says:\n\n6 WiFi clients are more than the limit of 5 '
+        "per sample (DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE)")
+    assert count("wifi_client_points", device) == 5  # the first sample only
+
+
 def test_a_device_at_its_metric_limit_keeps_sending_but_gets_no_new_metric(client, device, app, monkeypatch):
     monkeypatch.setitem(app.config, "DEVICE_MAX_METRICS", 4)
     assert post(client, device, sample(interface("eth0", 1, 1), resources=RESOURCES)).status_code == 200  # 4
