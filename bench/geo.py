@@ -130,8 +130,8 @@ def tokens(database_url: str, organization_id: uuid.UUID) -> tuple[str, str]:
     from monitoring import create_app
     from monitoring.extensions import db
     from monitoring.models import OrganizationUser, User
-    from monitoring.services import tokens as token_service
-    from monitoring.services.users import hash_password
+    from monitoring.services.accounts import tokens as token_service
+    from monitoring.services.accounts.users import hash_password
 
     app = create_app()
     with app.app_context():

@@ -32,7 +32,7 @@ def create_devices(database_url: str, count: int) -> list[dict]:
     from monitoring import create_app
     from monitoring.extensions import db
     from monitoring.models import Device, DeviceMonitoring, Organization
-    from monitoring.services.devices import generate_key
+    from monitoring.services.inventory.devices import generate_key
 
     app = create_app()
     with app.app_context():

@@ -57,7 +57,7 @@ from bench.read import TRAFFIC_CHART, percentile, superuser_token  # noqa: E402
 from bench.workload import make_payload  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
-TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"  # the POST's ?time= (monitoring/services/ingest.py)
+TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"  # the POST's ?time= (monitoring/services/ingest/samples.py)
 # After the database is back, this long is allowed for every worker to notice.
 RECOVERY_GRACE_SECONDS = 5.0
 

@@ -52,8 +52,8 @@ def bench_app(database_url: str):
 def superuser_token(database_url: str) -> str:
     from monitoring.extensions import db
     from monitoring.models import User
-    from monitoring.services import tokens
-    from monitoring.services.users import hash_password
+    from monitoring.services.accounts import tokens
+    from monitoring.services.accounts.users import hash_password
 
     with bench_app(database_url).app_context():
         user = User(username="bench-reader", password_hash=hash_password("bench-reader-pw"), is_superuser=True)
@@ -159,8 +159,10 @@ def explain_slowest(database_url: str, path: str) -> str:
 
     from monitoring.extensions import db
     from monitoring.models import User
-    from monitoring.services import chart_window, dashboard, device_charts
-    from monitoring.services.charts import chart_statements
+    from monitoring.services.charts import dashboard
+    from monitoring.services.charts import device as device_charts
+    from monitoring.services.charts import window as chart_window
+    from monitoring.services.charts.builder import chart_statements
     from monitoring.timeseries.chart_queries import explain
 
     with bench_app(database_url).app_context():

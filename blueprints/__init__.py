@@ -9,37 +9,36 @@ from monitoring.extensions import Api
 
 def register_blueprints(app: Flask, api: Api) -> None:
     from blueprints import (
+        alert_settings,
         assets,
         auth,
+        checks,
+        dashboard,
         device_monitoring,
         devices,
         floorplans,
         groups,
         health,
         locations,
+        map_data,
         metrics,
+        nearby_devices,
+        notifications,
         organizations,
         users,
+        webhooks,
+        wifi_sessions,
     )
 
-    for module in (
-        health, auth, organizations, users, groups, devices, locations, floorplans, device_monitoring,
-    ):
-        api.register_blueprint(module.blp)
-    # Nearby devices, map data, WiFi sessions.
-    from blueprints import geojson, location_monitoring, nearby_devices, wifi_sessions
-
-    for module in (nearby_devices, geojson, location_monitoring, wifi_sessions):
-        api.register_blueprint(module.blp)
-    # Charts: the dashboard (device charts are read from device_monitoring's URL).
-    from blueprints import dashboard
-
-    api.register_blueprint(dashboard.blp)
-    # Health settings (alert settings, checks) and notifications.
-    from blueprints import device_health, notifications
-
-    for module in (device_health, notifications):
-        api.register_blueprint(module.blp)
+    # Each blueprint is a tag of the OpenAPI document, in this order. A blueprint that two
+    # modules share (alert settings and checks, notifications and webhooks) is registered once.
+    api_blueprints = (
+        health.blp, auth.blp, organizations.blp, users.blp, groups.blp, devices.blp, locations.blp,
+        floorplans.blp, device_monitoring.blp, nearby_devices.blp, map_data.geojson_blp, map_data.location_blp,
+        wifi_sessions.blp, dashboard.blp, alert_settings.blp, checks.blp, notifications.blp, webhooks.blp,
+    )
+    for blp in dict.fromkeys(api_blueprints):
+        api.register_blueprint(blp)
     # Static files are not API operations: plain Flask blueprints, kept out of the docs.
     app.register_blueprint(assets.docs_assets)
     app.register_blueprint(assets.media)

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from monitoring.auth import require_manager
-from monitoring.services import floorplans
+from monitoring.services.inventory import floorplans
 
 docs_assets = Blueprint("docs_assets", __name__)
 media = Blueprint("media", __name__)

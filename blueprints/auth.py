@@ -12,7 +12,7 @@ from wtforms import ValidationError
 from monitoring import errors
 from monitoring.auth import authenticated_user, current_user, login_session, logout_session, user_required
 from monitoring.extensions import Blueprint
-from monitoring.services import login_throttle, users
+from monitoring.services.accounts import login_throttle, users
 from schemas.common import ErrorSchema
 
 blp = Blueprint(

@@ -4,10 +4,11 @@ from __future__ import annotations
 from blueprints.chart_export import CSV_SCHEMA, csv_response
 from monitoring.auth import authenticated_user, user_required
 from monitoring.extensions import Blueprint
-from monitoring.services import chart_window, dashboard
-from monitoring.services.charts import charts_csv
+from monitoring.services.charts import dashboard
+from monitoring.services.charts import window as chart_window
+from monitoring.services.charts.builder import charts_csv
 from schemas.common import ErrorSchema
-from schemas.monitoring import DashboardArgsSchema, DashboardSchema
+from schemas.dashboard import DashboardArgsSchema, DashboardSchema
 
 blp = Blueprint(
     "dashboard", __name__, url_prefix="/api/v1/monitoring/dashboard",

@@ -10,11 +10,15 @@ from monitoring.auth import authenticated_user, key_or_user, manager_required
 from monitoring.extensions import Blueprint
 from monitoring.observability.prometheus_metrics import record_points_written
 from monitoring.security_schemes import DEVICE_AUTH
-from monitoring.services import chart_window, device_charts, device_status, ingest
-from monitoring.services.charts import charts_csv
+from monitoring.services.charts import device as device_charts
+from monitoring.services.charts import window as chart_window
+from monitoring.services.charts.builder import charts_csv
+from monitoring.services.health import status as device_status
+from monitoring.services.ingest import samples as ingest
 from schemas.common import ErrorSchema, page_of
-from schemas.device_data import DEVICE_MONITORING_BODY, DeviceDataArgsSchema
-from schemas.monitoring import (
+from schemas.device_monitoring import (
+    DEVICE_MONITORING_BODY,
+    DeviceDataArgsSchema,
     DeviceDetailArgsSchema,
     DeviceDetailSchema,
     MetricFilterSchema,

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from blueprints.crud import Resource, register_crud
 from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
-from monitoring.services import devices
+from monitoring.services.inventory import devices
 from schemas.devices import DeviceFilterSchema, DeviceListItemSchema, DeviceLocationSchema, DeviceSchema
 
 blp = Blueprint(

@@ -1,7 +1,7 @@
 from blueprints.crud import Resource, register_crud
 from monitoring.extensions import Blueprint
-from monitoring.services import floorplans
-from schemas.locations import FloorPlanFilterSchema, FloorPlanSchema
+from monitoring.services.inventory import floorplans
+from schemas.floorplans import FloorPlanFilterSchema, FloorPlanSchema
 
 blp = Blueprint(
     "floorplans", __name__, url_prefix="/api/v1/controller/floorplan",

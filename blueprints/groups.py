@@ -1,6 +1,6 @@
 from blueprints.crud import Resource, register_crud
 from monitoring.extensions import Blueprint
-from monitoring.services import groups
+from monitoring.services.inventory import groups
 from schemas.groups import DeviceGroupFilterSchema, DeviceGroupSchema
 
 blp = Blueprint(

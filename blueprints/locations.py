@@ -1,6 +1,6 @@
 from blueprints.crud import Resource, register_crud
 from monitoring.extensions import Blueprint
-from monitoring.services import locations
+from monitoring.services.inventory import locations
 from schemas.locations import LocationFilterSchema, LocationSchema
 
 blp = Blueprint(

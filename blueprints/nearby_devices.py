@@ -5,9 +5,9 @@ from flask import request
 
 from monitoring.auth import key_or_user, require_manager
 from monitoring.extensions import Blueprint
-from monitoring.services import nearby
+from monitoring.services.geo import nearby_devices as nearby
 from schemas.common import ErrorSchema, page_of
-from schemas.nearby import NearbyDeviceFilterSchema, NearbyDeviceSchema
+from schemas.nearby_devices import NearbyDeviceFilterSchema, NearbyDeviceSchema
 
 blp = Blueprint(
     "nearby_devices", __name__, url_prefix="/api/v1/monitoring/device",

@@ -1,14 +1,16 @@
-"""Notifications, at the OpenWISP notifications API's paths
-(``/api/v1/notifications/notification/``), and organizations' notification webhooks."""
+"""Notifications, at the OpenWISP notifications API's paths (``/api/v1/notifications/notification/``).
+
+Organizations' notification webhooks (``blueprints/webhooks.py``) are routes of this blueprint
+too: one OpenAPI tag."""
 from __future__ import annotations
 
 from flask.views import MethodView
 
-from monitoring.auth import authenticated_user, superuser_required, user_required
+from monitoring.auth import authenticated_user, user_required
 from monitoring.extensions import Blueprint
-from monitoring.services import notification_inbox
+from monitoring.services.notifications import inbox as notification_inbox
 from schemas.common import ErrorSchema, page_of
-from schemas.notifications import MarkedReadSchema, NotificationFilterSchema, NotificationSchema, WebhookSchema
+from schemas.notifications import MarkedReadSchema, NotificationFilterSchema, NotificationSchema
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/api/v1/notifications",
@@ -49,48 +51,3 @@ class Notification(MethodView):
     def patch(self, notification_id):
         """Mark a notification read"""
         return notification_inbox.mark_read(user=authenticated_user(), notification_id=notification_id)
-
-
-@blp.route("/organization/<uuid:organization_id>/webhook/")
-class Webhook(MethodView):
-    @superuser_required
-    @blp.response(200, WebhookSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="No such organization, or no webhook set")
-    def get(self, organization_id):
-        """Read an organization's notification webhook"""
-        return notification_inbox.get_webhook(organization_id=organization_id)
-
-    @superuser_required
-    @blp.arguments(WebhookSchema)
-    @blp.response(200, WebhookSchema)
-    @blp.alt_response(404, schema=ErrorSchema, description="No such organization")
-    def put(self, data, organization_id):
-        """Set an organization's notification webhook
-
-        Every later notification event of the organization is POSTed there as JSON by the
-        worker, signed with the webhook's `secret`, retried with back-off until a 2xx answer
-        (redirects are not followed). Only http(s) URLs whose host is a public address are
-        accepted (unless the server allows private targets; never a cloud metadata address);
-        the address is checked again at every delivery.
-        """
-        return notification_inbox.set_webhook(organization_id=organization_id, data=data)
-
-    @superuser_required
-    @blp.response(204)
-    @blp.alt_response(404, schema=ErrorSchema, description="No such organization, or no webhook set")
-    def delete(self, organization_id):
-        """Remove an organization's notification webhook"""
-        notification_inbox.delete_webhook(organization_id=organization_id)
-
-
-@blp.route("/organization/<uuid:organization_id>/webhook/rotate-secret/", methods=["POST"])
-@superuser_required
-@blp.response(200, WebhookSchema)
-@blp.alt_response(404, schema=ErrorSchema, description="No such organization, or no webhook set")
-def rotate_webhook_secret(organization_id):
-    """Replace the webhook's signing secret
-
-    The old secret stops at once: deliveries sent from now on, retries included, are signed
-    with the new one, which the answer shows.
-    """
-    return notification_inbox.rotate_webhook_secret(organization_id=organization_id)

@@ -1,7 +1,7 @@
 from blueprints.crud import Resource, register_crud
 from monitoring.auth import superuser_required
 from monitoring.extensions import Blueprint
-from monitoring.services import organizations
+from monitoring.services.accounts import organizations
 from schemas.organizations import OrganizationFilterSchema, OrganizationSchema
 
 blp = Blueprint(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
-from monitoring.services import wifi_session_history
+from monitoring.services.geo import wifi_sessions as wifi_session_history
 from schemas.common import ErrorSchema, page_of
 from schemas.wifi_sessions import WifiSessionFilterSchema, WifiSessionSchema
 

@@ -16,11 +16,11 @@ from monitoring import errors
 from monitoring.extensions import csrf
 from monitoring.models import BrowserSession, User
 from monitoring.security_schemes import DEVICE_AUTH, USER_AUTH
-from monitoring.services import sessions, tokens
+from monitoring.services.accounts import sessions, tokens
 from monitoring.tenancy import is_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# The key of the server-side session (monitoring/services/sessions.py) in the signed cookie.
+# The key of the server-side session (monitoring/services/accounts/sessions.py) in the signed cookie.
 SESSION_KEY = "session_key"
 
 

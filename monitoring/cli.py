@@ -12,7 +12,7 @@ def register(app: Flask) -> None:
     @click.option("--email", default="")
     def create_superuser(username: str, password: str, email: str) -> None:
         """Create a superuser (or make an existing user one, with this password)."""
-        from monitoring.services import users
+        from monitoring.services.accounts import users
 
         user, created = users.ensure_superuser(username=username, password=password, email=email)
         click.echo(f"{'created' if created else 'updated'} superuser {user.username} ({user.id})")
@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
     @click.option("--interval-minutes", type=click.IntRange(1, 60), default=5, help="time between samples")
     def seed_demo(devices: int, days: int, interval_minutes: int) -> None:
         """Create a demo organization, a manager and devices with a week of samples."""
-        from monitoring.services import demo
+        from monitoring.services.demo import seed as demo
 
         result = demo.seed_demo(devices=devices, days=days, interval_minutes=interval_minutes, log=click.echo)
         if result is None:
@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
                   help="age in days (default: WIFI_SESSIONS_RETENTION_DAYS, 180)")
     def prune_wifi_sessions(days: int | None) -> None:
         """Delete WiFi sessions that started more than DAYS days ago, then clients without sessions."""
-        from monitoring.services import wifi_session_history
+        from monitoring.services.geo import wifi_sessions as wifi_session_history
 
         days = app.config["WIFI_SESSIONS_RETENTION_DAYS"] if days is None else days
         sessions, clients = wifi_session_history.prune(days=days)
@@ -65,7 +65,7 @@ def register(app: Flask) -> None:
     def worker_command(once: bool, job_names: tuple[str, ...], stop_with: int | None) -> None:
         """Run the periodic jobs: checks, recovery checks, webhooks, rollups, retention, WiFi sessions."""
         from monitoring import worker
-        from monitoring.services import snooze
+        from monitoring.services.checks import snooze
 
         try:
             snooze.validate(app.config["WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE"])

@@ -277,7 +277,7 @@ def nested_deeper_than(document: Any, limit: int) -> bool:
 # The same schema compiled to Python code: about ten times faster than walking it, which
 # matters on the busiest endpoint. It only ever says "valid"; every rejection, and its
 # message, comes from jsonschema. Its format checks are jsonschema's own, and
-# tests/services/test_netjson_fast_path.py checks on generated documents that the two agree.
+# tests/ingest/test_netjson_fast_path.py checks on generated documents that the two agree.
 _FAST_VALIDATE = fastjsonschema.compile(
     DEVICE_MONITORING_SCHEMA,
     formats={name: (lambda value, name=name: _FORMAT_CHECKER.conforms(value, name)) for name in ("ipv4", "ipv6")},

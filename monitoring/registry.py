@@ -70,7 +70,7 @@ ALERT_SOURCES: dict[str, tuple[str, str]] = {
     "cpu": ("cpu_points", "cpu_usage"),
     "memory": ("memory_points", "percent_used"),
     "disk": ("disk_points", "used_disk"),
-    # Written by the active checks (monitoring/services/check_runs.py).
+    # Written by the active checks (monitoring/services/checks/runs.py).
     "ping": ("ping_points", "reachable"),
     "data_collected": ("data_collected_points", "data_collected"),
     "wifi_clients_max": ("wifi_client_count_points", "clients_max"),

@@ -27,7 +27,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitoring.extensions import db, rollback_session
 from monitoring.models import utcnow
 from monitoring.observability import database_errors
-from monitoring.services import check_runs, checks, login_throttle, sessions, webhooks, wifi_session_history
+from monitoring.services.accounts import login_throttle, sessions
+from monitoring.services.checks import checks
+from monitoring.services.checks import runs as check_runs
+from monitoring.services.geo import wifi_sessions as wifi_session_history
+from monitoring.services.notifications import webhooks
 from monitoring.timeseries import retention
 from monitoring.timeseries.rollups import refresh_rollups as refresh
 

@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from monitoring.services.devices import INVALID_KEY
+from monitoring.services.inventory.devices import INVALID_KEY
 from schemas.common import BaseSchema, PageArgsSchema, UTCDateTime
 from schemas.validators import DEVICE_KEY, IPAddress, MacAddress
 

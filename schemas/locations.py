@@ -2,7 +2,7 @@ from marshmallow import fields, validate
 
 from monitoring.models import LOCATION_TYPES
 from schemas.common import BaseSchema, PageArgsSchema, UTCDateTime
-from schemas.validators import GeoPoint, WholeNumber
+from schemas.validators import GeoPoint
 
 
 class LocationSchema(BaseSchema):
@@ -22,23 +22,3 @@ class LocationSchema(BaseSchema):
 class LocationFilterSchema(PageArgsSchema):
     organization = fields.UUID()
     type = fields.String(validate=validate.OneOf(LOCATION_TYPES))
-
-
-class FloorPlanSchema(BaseSchema):
-    id = fields.UUID(dump_only=True)
-    organization = fields.UUID(dump_only=True, attribute="organization_id")
-    location = fields.UUID(required=True, attribute="location_id")
-    floor = WholeNumber(required=True, validate=validate.Range(min=-32768, max=32767))
-    image = fields.Method("image_url", dump_only=True, metadata={"description": "URL of the uploaded image"})
-    created = UTCDateTime(dump_only=True)
-    modified = UTCDateTime(dump_only=True)
-
-    def image_url(self, obj):
-        from monitoring.services.floorplans import image_url
-
-        return image_url(obj)
-
-
-class FloorPlanFilterSchema(PageArgsSchema):
-    organization = fields.UUID()
-    location = fields.UUID()

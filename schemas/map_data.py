@@ -2,8 +2,8 @@
 from marshmallow import fields, missing
 
 from monitoring.models import HEALTH_STATUSES, LOCATION_TYPES
-from monitoring.services.floorplans import image_url
-from monitoring.services.map_data import device_admin_url, floor_name, indoor_position, status_label
+from monitoring.services.geo.map_data import device_admin_url, floor_name, indoor_position, status_label
+from monitoring.services.inventory.floorplans import image_url
 from schemas.common import BaseSchema, UTCDateTime, page_of
 from schemas.filters import Choice, ChoiceList, ChoiceUUID, FilterSchema, Number, QueryBoolean
 from schemas.validators import GeoPoint, IPAddress

@@ -39,7 +39,7 @@ class UserSchema(BaseSchema):
     last_login = UTCDateTime(dump_only=True, allow_none=True)
 
     def visible_memberships(self, user):
-        from monitoring.services.users import visible_memberships
+        from monitoring.services.accounts.users import visible_memberships
 
         return MembershipSchema(many=True).dump(visible_memberships(user))
 
@@ -52,21 +52,3 @@ class UserSchema(BaseSchema):
 
 class UserFilterSchema(PageArgsSchema):
     organization = fields.UUID()
-
-
-class TokenRequestSchema(BaseSchema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
-
-
-class TokenSchema(BaseSchema):
-    token = fields.String(required=True)
-
-
-class TokenInfoSchema(BaseSchema):
-    """One of the caller's tokens: never the token itself, which is not stored."""
-
-    id = fields.UUID(required=True)
-    created = UTCDateTime(required=True)
-    last_used = UTCDateTime(allow_none=True, metadata={"description": "Within a few minutes"})
-    current = fields.Boolean(required=True, metadata={"description": "Whether this request used this token"})

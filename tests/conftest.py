@@ -13,9 +13,9 @@ from sqlalchemy import text
 from monitoring import create_app
 from monitoring.extensions import db
 from monitoring.models import Device, DeviceMonitoring, Location, Organization, OrganizationUser, User
-from monitoring.services import devices as devices_service
-from monitoring.services import tokens
-from monitoring.services.users import hash_password
+from monitoring.services.accounts import tokens
+from monitoring.services.accounts.users import hash_password
+from monitoring.services.inventory import devices as devices_service
 
 
 @pytest.fixture(scope="session")

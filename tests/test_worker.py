@@ -137,7 +137,7 @@ def test_every_default_job_runs(app, app_context, make):
 
 
 def test_the_accounts_job_deletes_expired_sessions_and_forgotten_login_data(app, app_context, make):
-    from monitoring.services import sessions
+    from monitoring.services.accounts import sessions
 
     user = make.user()
     sessions.start(user=user)

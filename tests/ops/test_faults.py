@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from config import Config
-from monitoring.services.ingest import TIME_FORMAT
+from monitoring.services.ingest.samples import TIME_FORMAT
 from tests.ops.conftest import POINTS_PER_SAMPLE, closing_connection, database_down, stored_points
 
 pytestmark = pytest.mark.e2e

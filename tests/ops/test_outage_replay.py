@@ -24,8 +24,8 @@ from bench.workload import make_payload
 from monitoring import netjson
 from monitoring.extensions import db
 from monitoring.models import DeviceLocation
-from monitoring.services.charts import LABEL_FORMAT, round_value
-from monitoring.services.ingest import TIME_FORMAT
+from monitoring.services.charts.builder import LABEL_FORMAT, round_value
+from monitoring.services.ingest.samples import TIME_FORMAT
 from monitoring.timeseries.chart_queries import floor_hour
 from monitoring.timeseries.rollups import refresh_rollups
 from tests.ops.conftest import POINTS_PER_SAMPLE, closing_connection, database_down, stored_points

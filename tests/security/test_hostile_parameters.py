@@ -40,7 +40,7 @@ from monitoring.models import (
     WifiSession,
 )
 from monitoring.registry import CHARTS
-from monitoring.services.charts import chart_series
+from monitoring.services.charts.builder import chart_series
 from monitoring.timeseries.chart_queries import (
     PER_INTERFACE_KINDS,
     RollupState,
@@ -48,7 +48,7 @@ from monitoring.timeseries.chart_queries import (
     Window,
     series_query,
 )
-from tests.blueprints.geo_support import access_point, floorplan, place, wifi_client
+from tests.geo.support import access_point, floorplan, place, wifi_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -692,7 +692,7 @@ ASSEMBLED_SQL = {
         {"count_points"},
         "hypertable names from our table definitions; the device id is bound",
     ),
-    "monitoring/services/login_throttle.py": (
+    "monitoring/services/accounts/login_throttle.py": (
         {"<module>"},
         "constant CASE expressions spliced into constant statements at import",
     ),

@@ -43,9 +43,9 @@ from monitoring.models import (
     NotificationWebhook,
     WifiSession,
 )
-from tests.blueprints.geo_support import access_point, wifi_client
-from tests.blueprints.test_device_data import RESOURCES
 from tests.conftest import Factory
+from tests.geo.support import access_point, wifi_client
+from tests.ingest.test_device_samples import RESOURCES
 
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
 INVALID_TOKEN = "Invalid token."

@@ -1,0 +1,2 @@
+"""Accounts: organizations, users and their memberships, API tokens, browser sessions, login
+throttling."""

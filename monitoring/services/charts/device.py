@@ -1,0 +1,135 @@
+"""A device's monitoring detail (docs/api.md §3): who may read it, and what it shows — the
+device, its health status and metrics, its charts and, on request, its latest data.
+
+Access is checked on every request (docs/api.md §15.1: no cached bypass), in the reference's
+order: with a non-empty ``key`` only the key decides; without one, the user must be a
+manager (401, 403), the device must exist in an active organization (404) and be one of the
+user's (403).
+"""
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from monitoring import errors
+from monitoring.auth import require_manager, session_user
+from monitoring.extensions import db
+from monitoring.models import Chart, Device, DeviceData, Metric, Organization
+from monitoring.registry import CHARTS
+from monitoring.services.charts.builder import ChartRequest, ChartSet, build_charts
+from monitoring.tenancy import manages
+from monitoring.timeseries.chart_queries import SeriesFilter, Window
+
+NOT_FOUND_MODEL = "DeviceData"  # the reference's wording: its view serves the device's data
+
+
+def _device_in_active_organization(device_id: uuid.UUID) -> Device:
+    device = db.session.execute(
+        select(Device).join(Organization, Organization.id == Device.organization_id)
+        .where(Device.id == device_id, Organization.is_active.is_(True))
+    ).scalar_one_or_none()
+    if device is None:
+        errors.not_found(NOT_FOUND_MODEL)
+    return device
+
+
+def device_for_key(*, device_id: uuid.UUID, key: str) -> Device:
+    """Key mode: the device (even deactivated) if the key is its own; 404, else 403."""
+    device = _device_in_active_organization(device_id)
+    # Constant-time comparison: response timing must not reveal how much of a key matched.
+    if not hmac.compare_digest(key.encode(), device.key.encode()):
+        # The reference's wording depends on whether a browser session is logged in.
+        errors.forbidden(errors.NO_PERMISSION if session_user() is not None else errors.NOT_AUTHENTICATED)
+    return device
+
+
+def device_for_user(*, device_id: uuid.UUID) -> Device:
+    """User mode: a manager's device; 401/403 before anything is looked up."""
+    user = require_manager()
+    device = _device_in_active_organization(device_id)
+    if not manages(user, device.organization_id):
+        errors.forbidden(errors.NOT_MANAGER)
+    return device
+
+
+def authorised_device(*, device_id: uuid.UUID, key: str | None) -> Device:
+    if key:
+        return device_for_key(device_id=device_id, key=key)
+    return device_for_user(device_id=device_id)
+
+
+@dataclass
+class DeviceReport:
+    """What the device detail shows; the device's own attributes are read through."""
+
+    device: Device
+    monitoring: dict
+    charts: list[dict] = field(default_factory=list)
+    x: list[str] | None = None
+    data: dict | None = None
+    with_data: bool = False
+
+    def __getattr__(self, name: str):
+        if name == "device":  # not set yet: no recursion
+            raise AttributeError(name)
+        return getattr(self.device, name)
+
+
+def _metric_charts(device_id: uuid.UUID) -> list:
+    """The device's metrics, one row per chart (a metric without charts: one row with a
+    null configuration): what the detail lists and which charts it draws, in one query."""
+    return db.session.execute(
+        select(Metric.id, Metric.name, Metric.is_healthy, Metric.ifname, Chart.configuration)
+        .outerjoin(Chart, Chart.metric_id == Metric.id)
+        .where(Metric.device_id == device_id)
+    ).all()
+
+
+def _chart_requests(device_id: uuid.UUID, rows: list) -> list[ChartRequest]:
+    """The charts of the device's metrics. Interface charts read their interface's points;
+    the others (the mobile signal ones included) all of the device's."""
+    requests = []
+    for row in rows:
+        if row.configuration is None:
+            continue
+        config = CHARTS.get(row.configuration)
+        if config is None or config.per_interface:
+            requests.append(ChartRequest(row.configuration, SeriesFilter(device_id=device_id, ifname=row.ifname),
+                                         tags=(("ifname", row.ifname),)))
+        else:
+            # The same chart for every interface (two modems, one signal chart): drawn once.
+            requests.append(ChartRequest(row.configuration, SeriesFilter(device_id=device_id)))
+    return requests
+
+
+def chart_requests(device_id: uuid.UUID) -> list[ChartRequest]:
+    return _chart_requests(device_id, _metric_charts(device_id))
+
+
+def device_charts(*, device: Device, window: Window) -> ChartSet:
+    return build_charts(chart_requests(device.id), window=window)
+
+
+def report(*, device: Device, window: Window, with_data: bool) -> DeviceReport:
+    """The device with its status, metrics (ordered by name), charts and, when asked, the
+    latest NetJSON snapshot (null if it never sent one)."""
+    rows = _metric_charts(device.id)
+    metrics = {row.id: row for row in rows}  # each metric once, whatever its charts
+    related = [{"name": row.name, "is_healthy": row.is_healthy}
+               for row in sorted(metrics.values(), key=lambda row: row.name)]
+    chart_set = build_charts(_chart_requests(device.id, rows), window=window)
+    result = DeviceReport(
+        device=device,
+        monitoring={"status": device.monitoring.status, "related_metrics": related},
+        charts=chart_set.charts,
+        x=chart_set.x,
+        with_data=with_data,
+    )
+    if with_data:
+        result.data = db.session.execute(
+            select(DeviceData.data).where(DeviceData.device_id == device.id)
+        ).scalar_one_or_none()
+    return result

@@ -1,0 +1,1 @@
+"""Demo data: a simulated network (``network``) seeded through the ingest path (``seed``)."""

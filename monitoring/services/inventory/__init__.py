@@ -1,0 +1,1 @@
+"""Inventory: devices, device groups, locations and floorplans (``/api/v1/controller/…``)."""
