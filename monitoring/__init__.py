@@ -9,6 +9,8 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
 
+    # Imported here, not at the top: importing any module of the package runs this file first
+    # (``import monitoring.models`` does), and that must not pull in the whole application.
     from monitoring import auth, browsable, cli, converters, extensions, security_schemes
     from monitoring.extensions import api, csrf, db, migrate, remove_session
     from monitoring.observability import app_setup

@@ -1,8 +1,18 @@
 """Command-line tasks: ``flask --app wsgi <command>``."""
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import click
 from flask import Flask
+
+from monitoring import worker
+from monitoring.extensions import db
+from monitoring.services.accounts import users
+from monitoring.services.checks import snooze
+from monitoring.services.demo import seed as demo
+from monitoring.services.geo import wifi_sessions as wifi_session_history
+from monitoring.timeseries.rollups import refresh_rollups
 
 
 def register(app: Flask) -> None:
@@ -12,8 +22,6 @@ def register(app: Flask) -> None:
     @click.option("--email", default="")
     def create_superuser(username: str, password: str, email: str) -> None:
         """Create a superuser (or make an existing user one, with this password)."""
-        from monitoring.services.accounts import users
-
         user, created = users.ensure_superuser(username=username, password=password, email=email)
         click.echo(f"{'created' if created else 'updated'} superuser {user.username} ({user.id})")
 
@@ -23,8 +31,6 @@ def register(app: Flask) -> None:
     @click.option("--interval-minutes", type=click.IntRange(1, 60), default=5, help="time between samples")
     def seed_demo(devices: int, days: int, interval_minutes: int) -> None:
         """Create a demo organization, a manager and devices with a week of samples."""
-        from monitoring.services.demo import seed as demo
-
         result = demo.seed_demo(devices=devices, days=days, interval_minutes=interval_minutes, log=click.echo)
         if result is None:
             click.echo("demo data exists already (organization slug 'demo'): nothing done")
@@ -37,8 +43,6 @@ def register(app: Flask) -> None:
                   help="age in days (default: WIFI_SESSIONS_RETENTION_DAYS, 180)")
     def prune_wifi_sessions(days: int | None) -> None:
         """Delete WiFi sessions that started more than DAYS days ago, then clients without sessions."""
-        from monitoring.services.geo import wifi_sessions as wifi_session_history
-
         days = app.config["WIFI_SESSIONS_RETENTION_DAYS"] if days is None else days
         sessions, clients = wifi_session_history.prune(days=days)
         click.echo(f"deleted {sessions} WiFi sessions older than {days} days and {clients} WiFi clients")
@@ -48,11 +52,6 @@ def register(app: Flask) -> None:
                   default=None, help="recompute from this UTC time (default: a little before the last refresh)")
     def refresh_rollups_command(since) -> None:
         """Bring the chart rollups up to date with the raw points."""
-        from datetime import UTC, timedelta
-
-        from monitoring.extensions import db
-        from monitoring.timeseries.rollups import refresh_rollups
-
         lookback = timedelta(minutes=app.config["ROLLUP_REFRESH_LOOKBACK_MINUTES"])
         result = refresh_rollups(db.session, since=since.replace(tzinfo=UTC) if since else None, lookback=lookback)
         click.echo(f"refreshed {result.hours} hours ({result.rows} rollup rows); "
@@ -64,9 +63,6 @@ def register(app: Flask) -> None:
     @click.option("--stop-with", type=int, default=None, help="exit when the process with this id ends")
     def worker_command(once: bool, job_names: tuple[str, ...], stop_with: int | None) -> None:
         """Run the periodic jobs: checks, recovery checks, webhooks, rollups, retention, WiFi sessions."""
-        from monitoring import worker
-        from monitoring.services.checks import snooze
-
         try:
             snooze.validate(app.config["WIFI_CLIENTS_CHECK_SNOOZE_SCHEDULE"])
         except ValueError as exc:

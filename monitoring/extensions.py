@@ -8,14 +8,19 @@ from __future__ import annotations
 from datetime import datetime
 from http import HTTPStatus
 
+import psycopg2
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import jsonify, request
 from flask_migrate import Migrate
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import DeclarativeBase, registry
 from webargs.flaskparser import FlaskParser
 from webargs.flaskparser import abort as webargs_abort
@@ -23,6 +28,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from monitoring.netjson import MAX_NESTING_DEPTH, nested_deeper_than
+from schemas.common import ErrorSchema
 
 # Stable constraint names make Alembic migrations reproducible.
 NAMING_CONVENTION = {
@@ -51,8 +57,6 @@ def rollback_session() -> None:
     away, the session's own connection may be dead without the session knowing yet (the
     error came from another connection): the rollback then fails on it, SQLAlchemy discards
     that connection, and there is nothing left to undo."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         db.session.rollback()
     except SQLAlchemyError:
@@ -64,8 +68,6 @@ def remove_session(exception: BaseException | None = None) -> None:
     database went away after the session was used, closing it fails to roll back on the dead
     connection; the answer is made already, SQLAlchemy has discarded that connection, and
     nothing is left to undo: that must not turn the answer into a 500."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         db.session.remove()
     except SQLAlchemyError:
@@ -164,8 +166,6 @@ def _default_detail(error: HTTPException) -> str:
 def schema_name(schema) -> str:
     """OpenAPI component name: ``DeviceSchema`` -> ``Device``, a partial (PATCH) body
     ``DevicePartial``, so both can be documented side by side."""
-    from apispec.ext.marshmallow.common import resolve_schema_cls
-
     cls = resolve_schema_cls(schema)
     name = cls.__name__.removesuffix("Schema")
     if getattr(schema, "partial", False):
@@ -204,10 +204,6 @@ class Api(_Api):
 
 
 def make_api() -> Api:
-    from apispec.ext.marshmallow import MarshmallowPlugin
-
-    from schemas.common import ErrorSchema
-
     Api.ERROR_SCHEMA = ErrorSchema
     return Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
 
@@ -217,11 +213,6 @@ api = make_api()
 
 def register_error_handlers(app) -> None:
     """JSON for errors Flask raises outside flask-smorest's reach (CSRF, routing, database)."""
-    import psycopg2
-    from flask_wtf.csrf import CSRFError
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
-
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         response = jsonify({"detail": f"CSRF Failed: {error.description}"})
@@ -234,6 +225,9 @@ def register_error_handlers(app) -> None:
     def database_unavailable(error: Exception):
         """The database is down or saturated: tell the client to come back (devices retry),
         promptly and in JSON, instead of a 500. Nothing was committed."""
+        # Imported here, not at the top: every module imports this one, and prometheus_client
+        # (behind the metrics) must not be imported before PROMETHEUS_MULTIPROC_DIR is set
+        # (see monitoring/observability/__init__.py).
         from monitoring.observability.database_errors import count_request_error
 
         count_request_error(error)

@@ -175,6 +175,7 @@ def _succeeded(user: User, counts: Counts, *, charged: list[Count], address: str
 def attempt_login(*, username: str, password: str, address: str | None) -> User | None:
     """The active user with these credentials, or None; raises LoginLocked when the attempt
     must wait (the password is then not even checked). Commits."""
+    # Imported here: users imports this module (a password change is throttled like a login).
     from monitoring.services.accounts.users import authenticate
 
     address = (address or UNKNOWN_ADDRESS)[:_MAX_ADDRESS]
