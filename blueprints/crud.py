@@ -31,6 +31,7 @@ class Resource:
     # with none, the body is JSON only.
     upload_files: dict[str, str] = field(default_factory=dict)
     extra_write_args: Callable[[], dict] = dict  # e.g. an uploaded file
+    extra_update_args: Callable[[], dict] = dict  # PUT and PATCH only, e.g. the caller's address
 
 
 def register_crud(blp: Blueprint, resource: Resource) -> None:
@@ -63,13 +64,15 @@ def register_crud(blp: Blueprint, resource: Resource) -> None:
         @blp.body_arguments(r.schema, files=r.upload_files)
         @blp.response(200, r.schema)
         def put(self, data, object_id):
-            return service.update(user=authenticated_user(), data=data, **{r.id_arg: object_id}, **r.extra_write_args())
+            return service.update(user=authenticated_user(), data=data, **{r.id_arg: object_id},
+                                  **r.extra_write_args(), **r.extra_update_args())
 
         @access("update")
         @blp.body_arguments(r.schema(partial=True), files=r.upload_files)
         @blp.response(200, r.schema)
         def patch(self, data, object_id):
-            return service.update(user=authenticated_user(), data=data, **{r.id_arg: object_id}, **r.extra_write_args())
+            return service.update(user=authenticated_user(), data=data, **{r.id_arg: object_id},
+                                  **r.extra_write_args(), **r.extra_update_args())
 
         @access("delete")
         @blp.response(204)

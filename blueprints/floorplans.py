@@ -1,3 +1,5 @@
+from flask import request
+
 from blueprints.crud import Resource, register_crud
 from monitoring.extensions import Blueprint
 from monitoring.services.inventory import floorplans
@@ -13,5 +15,5 @@ register_crud(blp, Resource(
     service=floorplans, schema=FloorPlanSchema, filter_schema=FloorPlanFilterSchema,
     id_arg="floorplan_id", singular="floorplan", plural="floorplans",
     upload_files={"image": f"The floorplan image ({', '.join(sorted(floorplans.IMAGE_EXTENSIONS))})"},
-    extra_write_args=lambda: {"image": floorplans.uploaded_image()},
+    extra_write_args=lambda: {"image": floorplans.uploaded_image(request.files.get("image"))},
 ))

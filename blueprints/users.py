@@ -2,6 +2,8 @@
 
 The ``users`` blueprint (``/api/v1/users``) also carries the API tokens' routes
 (``blueprints/tokens.py``), declared first."""
+from flask import request
+
 from blueprints.crud import Resource, register_crud
 from blueprints.tokens import register_token_routes
 from monitoring.extensions import Blueprint
@@ -19,5 +21,7 @@ user_routes = Blueprint("user_objects", __name__)
 register_crud(user_routes, Resource(
     service=users, schema=UserSchema, filter_schema=UserFilterSchema,
     id_arg="user_id", singular="user", plural="users",
+    # Changing one's own password checks the current one, throttled per address like a login.
+    extra_update_args=lambda: {"address": request.remote_addr},
 ))
 blp.register_blueprint(user_routes, url_prefix="/user")

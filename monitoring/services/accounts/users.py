@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, g, request
+from flask import current_app, g
 from sqlalchemy import exists, false, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -142,7 +142,7 @@ def _set_password(target: User, password: str, *, viewer: User) -> None:
                             keep_token_id=authenticating_token_id() if own else None)
 
 
-def _check_current_password(user: User, data: dict) -> None:
+def _check_current_password(user: User, data: dict, *, address: str | None) -> None:
     """Users changing their own password must give the current one: a session or token left
     open somewhere is not enough to take the account over. Wrong guesses are throttled like
     failed logins."""
@@ -151,7 +151,7 @@ def _check_current_password(user: User, data: dict) -> None:
         errors.invalid(CURRENT_PASSWORD_REQUIRED)
     try:
         verified = login_throttle.attempt_login(username=user.username, password=current,
-                                                address=request.remote_addr)
+                                                address=address)
     except login_throttle.LoginLocked as locked:
         errors.too_many_logins(locked.retry_after)
     if verified is None:
@@ -197,7 +197,9 @@ def _belongs_elsewhere(target: User, *, viewer: User) -> bool:
     return not viewer.is_superuser and any(not manages(viewer, m.organization_id) for m in target.memberships)
 
 
-def update(*, user: User, user_id: uuid.UUID, data: dict) -> User:
+def update(*, user: User, user_id: uuid.UUID, data: dict, address: str | None) -> User:
+    """Change a user; ``address`` is the caller's, for the throttled check of the current
+    password when users change their own."""
     target = get(user=user, user_id=user_id)
     if target.id != user.id and _belongs_elsewhere(target, viewer=user) and any(
         name in data and data[name] != getattr(target, name, None) for name in ACCOUNT_FIELDS
@@ -205,7 +207,7 @@ def update(*, user: User, user_id: uuid.UUID, data: dict) -> User:
         errors.forbidden("The user belongs to organizations you do not manage: "
                          "only their memberships of your organizations can be changed.")
     if target.id == user.id and data.get("password"):
-        _check_current_password(user, data)
+        _check_current_password(user, data, address=address)
     if "username" in data:
         _check_username_free(data["username"], exclude=target.id)
     _apply(target, data, viewer=user)

@@ -6,7 +6,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -60,9 +60,9 @@ def _check_floor_free(location_id, floor, *, exclude=None) -> None:
         errors.invalid(DUPLICATE)
 
 
-def uploaded_image() -> FileStorage | None:
-    """The ``image`` file of a multipart request, checked before anything is written."""
-    image = request.files.get("image")
+def uploaded_image(image: FileStorage | None) -> FileStorage | None:
+    """The ``image`` file of a multipart request (None when there is none), checked before
+    anything is written."""
     if image is None or not image.filename:
         return None
     if Path(image.filename).suffix.lower() not in IMAGE_EXTENSIONS:
