@@ -1,5 +1,5 @@
 """A device's active checks: the API's list, create, read, change and delete (each check
-shown with its latest result, ``check_results``), and the checks every device gets
+shown with its latest result, ``checks.results``), and the checks every device gets
 automatically (docs/metrics.md §5.6).
 
 Disabling or deleting a critical check (ping, data collected) makes the device's status

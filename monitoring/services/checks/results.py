@@ -3,7 +3,7 @@ what), ``skipped`` (and why) or ``pending`` (it has not run yet).
 
 Nothing extra is stored for it: the measurement is the newest point of the check's metric,
 and a skip is read from the device as it is now (its addresses, status, activation) with
-the rules the worker applies (``check_runs``). A skipped check still shows its last
+the rules the worker applies (``checks.runs``). A skipped check still shows its last
 measurement, if it ever made one: the device's health still reflects it.
 """
 from __future__ import annotations
