@@ -262,7 +262,8 @@ def create_metrics(cursor, device_id: uuid.UUID, names: dict[MetricKey, str],
 
 
 class WriteBatch:
-    """Every write of one sample, sent to the database in a single round trip."""
+    """Every write of one sample (or of one device's check results), sent to the database
+    in a single round trip."""
 
     def __init__(self, cursor):
         self.cursor = cursor
@@ -339,8 +340,8 @@ class WriteBatch:
         self._add("UPDATE metrics SET is_healthy = %s, is_healthy_tolerant = %s WHERE id = %s",
                   (metric.is_healthy, metric.is_healthy_tolerant, metric.id))
 
-    def notification(self, *, device: SampleDevice, metric: MetricState, type: str, level: str,
-                     message: str, at: datetime) -> None:
+    def notification(self, *, device_id: uuid.UUID, organization_id: uuid.UUID, metric: MetricState, type: str,
+                     level: str, message: str, at: datetime) -> None:
         """One notification per recipient: every active superuser and every manager of the
         device's (active) organization."""
         self._add(
@@ -353,7 +354,7 @@ class WriteBatch:
                    SELECT 1 FROM organization_users ou JOIN organizations o ON o.id = ou.organization_id
                    WHERE ou.user_id = u.id AND ou.organization_id = %(organization)s AND ou.is_admin
                      AND o.is_active))""",
-            {"organization": device.organization_id, "device": device.id, "metric": metric.id, "type": type,
+            {"organization": organization_id, "device": device_id, "metric": metric.id, "type": type,
              "level": level, "message": message, "at": at},
         )
 
@@ -369,6 +370,9 @@ class WriteBatch:
     def device_status(self, device_id: uuid.UUID, status: str, now: datetime) -> None:
         self._add("UPDATE device_monitoring SET status = %s, modified = %s WHERE device_id = %s",
                   (status, now, device_id))
+
+    def clear_management_ip(self, device_id: uuid.UUID) -> None:
+        self._add("UPDATE devices SET management_ip = NULL WHERE id = %s", (device_id,))
 
     def execute(self) -> None:
         """Send every write; the late-point marks last, so that the lock they take is held

@@ -242,6 +242,21 @@ def test_critical_only_when_every_critical_metric_fails(make, org, probe_network
     assert db.session.get(Device, offline.id).management_ip == probe_network.unreachable  # kept by default
 
 
+def test_a_device_turning_critical_loses_its_management_ip_when_so_configured(make, org, probe_network,
+                                                                              data_app, monkeypatch):
+    monkeypatch.setitem(data_app.config, "AUTO_CLEAR_MANAGEMENT_IP", True)
+    offline = make.device(org, management_ip=probe_network.unreachable)
+    still_sending = make.device(org, management_ip=probe_network.unreachable)
+    received(still_sending, minutes_ago=1)
+    for device in (offline, still_sending):
+        add_check(device, "ping")
+        add_check(device, "data_collected")
+    run_checks()
+    assert status_of(offline) == "critical" and status_of(still_sending) == "problem"
+    assert db.session.get(Device, offline.id).management_ip is None
+    assert db.session.get(Device, still_sending.id).management_ip == probe_network.unreachable
+
+
 def test_without_automatic_data_collected_checks_ping_alone_is_critical(make, org, probe_network, data_app,
                                                                        monkeypatch):
     """As the reference defines the critical metrics: data collected counts only when devices

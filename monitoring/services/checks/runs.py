@@ -3,10 +3,10 @@
 A run loads every active check of every active device in one query, measures per check
 type in bulk (one fping process per batch of addresses; one query for data collected; one
 for WiFi clients), then records the results in chunks of devices: the points, then, per
-device, under the lock a device sample also takes, the health flags (``health.evaluate``
-with the tolerance looking back at the stored points), notifications, closed WiFi sessions
-and the device status. The device-sample machinery of ``sample_store`` is reused for all of
-it, so both paths judge and write health the same way.
+device, under the lock a device sample also takes, what ``health.judge`` makes of them
+(the health flags, with the tolerance looking back at the stored points, notifications,
+closed WiFi sessions, the device status): the function a device sample calls too, writing
+through the same ``sample_store`` batch, so both paths judge and write health alike.
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from monitoring.registry import CRITICAL_CHECK_TYPES, METRICS, PING_DEFAULTS
 from monitoring.services.checks import fping, snooze
 from monitoring.services.health import judging as health
 from monitoring.services.health import status_changes
-from monitoring.services.notifications import texts as notifications
 from monitoring.timeseries import check_store, sample_store
 from monitoring.timeseries.sample_store import SampleDevice
 
@@ -36,9 +35,6 @@ logger = logging.getLogger(__name__)
 
 # Devices whose results are recorded per transaction: their samples wait for it.
 CHUNK = 100
-# The reference does not alert on missing data while the device is critical: the ping
-# problem already said it.
-SILENT_WHEN_CRITICAL = frozenset({"data_collected"})
 SKIP_WIFI_CLIENTS = frozenset({"unknown", "critical"})
 
 
@@ -229,13 +225,6 @@ def measure_wifi_clients(cursor, targets: list[Target]) -> list[Result]:
 
 # --- recording ------------------------------------------------------------------------
 
-class CheckBatch(sample_store.WriteBatch):
-    """The device-sample write batch, plus what only checks change."""
-
-    def clear_management_ip(self, device_id: uuid.UUID) -> None:
-        self._add("UPDATE devices SET management_ip = NULL WHERE id = %s", (device_id,))
-
-
 def record(connection, results: list[Result], summary: RunSummary) -> None:
     """Store the points and judge them, one transaction per chunk of devices."""
     by_device: dict[uuid.UUID, list[Result]] = defaultdict(list)
@@ -256,7 +245,7 @@ def record(connection, results: list[Result], summary: RunSummary) -> None:
             for table, rows in rows_by_table.items():
                 check_store.insert_points(cursor, table, list(rows.values()))
                 summary.points += len(rows)
-            batch = CheckBatch(cursor)
+            batch = sample_store.WriteBatch(cursor)
             for device_id in live:
                 for at in {result.at for result in by_device[device_id]}:
                     batch.points_at(device_id, at)
@@ -270,7 +259,7 @@ def record(connection, results: list[Result], summary: RunSummary) -> None:
         cursor.close()
 
 
-def _judge(cursor, connection, batch: CheckBatch, results: list[Result], summary: RunSummary) -> None:
+def _judge(cursor, connection, batch: sample_store.WriteBatch, results: list[Result], summary: RunSummary) -> None:
     device = results[0].device
     state = sample_store.lock_device_state(cursor, device.id, connection.info)
     missing = {(r.configuration, ""): METRICS[r.configuration].label
@@ -278,41 +267,12 @@ def _judge(cursor, connection, batch: CheckBatch, results: list[Result], summary
     if missing:
         state.metrics.update(sample_store.create_metrics(
             cursor, device.id, missing, current_app.config["AUTO_CHARTS"], connection.info))
-    was_tolerant = {key: metric.is_healthy_tolerant for key, metric in state.metrics.items()}
-    changes = []
-    for result in results:
-        changes += _evaluate(cursor, device, state, result)
-    now = utcnow()
-    went_down = False
-    critical = health.critical_device_metrics()
-    for change in changes:
-        metric = change.metric
-        batch.metric_health(metric)
-        summary.changes += 1
-        key = (metric.configuration, metric.ifname)
-        if ((metric.key, metric.field_name) in critical and was_tolerant.get(key) is True
-                and metric.is_healthy_tolerant is False):
-            went_down = True  # the device stopped answering: its clients are gone too
-        if change.notification and not (state.status == "critical" and metric.configuration in SILENT_WHEN_CRITICAL):
-            batch.notification(device=device, metric=metric, at=now, **notifications.for_change(
-                configuration=metric.configuration, kind=change.notification, device_id=device.id,
-                device_name=device.name, threshold=health.effective_alert(metric)[1]))
-            summary.notifications += 1
-    if went_down and state.open_sessions:
-        batch.close_sessions([session.id for session in state.open_sessions], now, now)
-    status = health.changed_status(state.status, list(state.metrics.values())) if changes else None
-    if status is not None:
-        batch.device_status(device.id, status, now)
-        summary.statuses[status] = summary.statuses.get(status, 0) + 1
-        if status == "critical" and current_app.config["AUTO_CLEAR_MANAGEMENT_IP"]:
-            batch.clear_management_ip(device.id)
-
-
-def _evaluate(cursor, device: SampleDevice, state, result: Result) -> list[health.HealthChange]:
-    return health.evaluate(
-        state.metrics, {(result.configuration, ""): result.value}, at=result.at,
-        lookback=lambda metric, since, until: sample_store.alert_points(cursor, device.id, metric, since, until),
-    )
+    verdict = health.judge(cursor, batch, device=device, state=state, now=utcnow(), readings=[
+        health.Reading((result.configuration, ""), result.value, result.at) for result in results])
+    summary.changes += verdict.changes
+    summary.notifications += verdict.notifications
+    if verdict.status is not None:
+        summary.statuses[verdict.status] = summary.statuses.get(verdict.status, 0) + 1
 
 
 # --- entry points -----------------------------------------------------------------------

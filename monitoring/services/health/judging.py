@@ -5,21 +5,29 @@ changes health. ``is_healthy`` follows the latest value immediately; ``is_health
 turns unhealthy only once the threshold has been crossed for the whole tolerance (two or
 more offending points spanning it, none on the other side in between), and drives the
 problem and recovery notifications. Device status follows ``is_healthy``.
+
+``judge`` applies these rules to one device, for device samples and active checks alike.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 
 from monitoring.registry import CRITICAL_DEVICE_METRICS, DEFAULT_ALERT, METRICS
+from monitoring.services.notifications import texts as notifications
+from monitoring.timeseries import sample_store
 
 HISTORICAL_AGE = timedelta(minutes=5)
 # Tolerances shorter than this behave as zero (spec: TOLERANCE_INTERVAL, 300 s).
 TOLERANCE_INTERVAL = timedelta(seconds=300)
+# The reference does not alert on missing data while the device is critical: the ping
+# problem already said it.
+SILENT_WHEN_CRITICAL = frozenset({"data_collected"})
 
 MetricKey = tuple[str, str]
 # (metric, since, until) -> stored (time, value) points of its alert field in [since, until)
@@ -149,3 +157,84 @@ def changed_status(current: str, metrics: list) -> str | None:
         return None
     status = device_status(metrics)
     return status if status != current else None
+
+
+# --- judging a device -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """A real-time value of a metric's alert field, as a sample or a check measured it."""
+
+    key: MetricKey
+    value: float
+    at: datetime
+
+
+class JudgedDevice(Protocol):
+    """What judging needs to know of the device: who is told, and what about."""
+
+    id: uuid.UUID
+    name: str
+    organization_id: uuid.UUID
+
+
+@dataclass
+class Verdict:
+    """What judging a device's readings changed."""
+
+    changes: int  # metrics whose flags changed
+    notifications: int
+    status: str | None  # the device's new status, None when it stays
+
+
+def judge(cursor, batch: sample_store.WriteBatch, *, device: JudgedDevice, state: sample_store.DeviceState,
+          readings: Iterable[Reading], now: datetime) -> Verdict:
+    """Judge a device's real-time readings against its locked ``state`` and add to ``batch``
+    what follows: the changed flags, the problem and recovery notifications, the end of its
+    WiFi sessions when a critical metric goes down, its new status (and, with
+    ``AUTO_CLEAR_MANAGEMENT_IP``, the end of its management IP once critical). Device
+    samples and active checks both come through here, so they judge alike."""
+    def lookback(metric, since, until):
+        return sample_store.alert_points(cursor, device.id, metric, since, until)
+
+    was_tolerant = {key: metric.is_healthy_tolerant for key, metric in state.metrics.items()}
+    changes = [change for reading in readings
+               for change in evaluate(state.metrics, {reading.key: reading.value}, at=reading.at,
+                                      lookback=lookback)]
+    notified = 0
+    for change in changes:
+        batch.metric_health(change.metric)
+        if _notifies(change, status=state.status):
+            batch.notification(device_id=device.id, organization_id=device.organization_id, metric=change.metric,
+                               at=now, **notifications.for_change(
+                                   configuration=change.metric.configuration, kind=change.notification,
+                                   device_id=device.id, device_name=device.name,
+                                   threshold=effective_alert(change.metric)[1]))
+            notified += 1
+    if state.open_sessions and _went_down(changes, was_tolerant):
+        batch.close_sessions([session.id for session in state.open_sessions], now, now)
+    status = changed_status(state.status, list(state.metrics.values())) if changes else None
+    if status is not None:
+        batch.device_status(device.id, status, now)
+        if status == "critical" and current_app.config["AUTO_CLEAR_MANAGEMENT_IP"]:
+            batch.clear_management_ip(device.id)
+    return Verdict(changes=len(changes), notifications=notified, status=status)
+
+
+def _notifies(change: HealthChange, *, status: str) -> bool:
+    """Whether the change is told, the device's ``status`` being the one before it."""
+    return change.notification is not None and not (
+        status == "critical" and change.metric.configuration in SILENT_WHEN_CRITICAL)
+
+
+def _went_down(changes: list[HealthChange], was_tolerant: dict) -> bool:
+    """Whether a critical metric went from healthy to unhealthy past its tolerance: the
+    device stopped answering, and its WiFi clients are gone too. (A first assessment that
+    is unhealthy is no going down.)"""
+    critical = critical_device_metrics()
+    return any(
+        (change.metric.key, change.metric.field_name) in critical
+        and was_tolerant.get((change.metric.configuration, change.metric.ifname)) is True
+        and change.metric.is_healthy_tolerant is False
+        for change in changes
+    )

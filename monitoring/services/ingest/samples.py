@@ -23,7 +23,6 @@ from monitoring.models import utcnow
 from monitoring.services.health import judging as health
 from monitoring.services.ingest import points as sample_points
 from monitoring.services.ingest.session_plan import plan_sessions
-from monitoring.services.notifications import texts as notifications
 from monitoring.timeseries import retention, sample_store
 from monitoring.timeseries.sample_store import SampleDevice
 
@@ -186,8 +185,8 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
                 batch.open_sessions(plan.new_sessions)
                 batch.close_sessions(plan.ended_sessions, sample_time, now)
         if not health.is_historical(sample_time, now=now):
-            _judge_health(cursor, batch, device=device, state=state, alert_values=points.alert_values,
-                          at=sample_time, now=now)
+            health.judge(cursor, batch, device=device, state=state, now=now, readings=[
+                health.Reading(key, value, sample_time) for key, value in points.alert_values.items()])
         batch.points_at(device.id, sample_time)  # a late sample's hour is read raw until refreshed
         if state.status == "critical" and current_app.config["DEVICE_RECOVERY_DETECTION"]:
             batch.recovery_request(device.id, now)  # the worker runs its critical checks within seconds
@@ -233,24 +232,6 @@ def _check_metric_limit(existing: int, new: int) -> None:
     if new and existing + new > limit:
         abort(400, message=f"The sample would give the device {existing + new} metrics, more than the limit "
                            f"of {limit} (DEVICE_MAX_METRICS).")
-
-
-def _judge_health(cursor, batch, *, device: SampleDevice, state, alert_values: dict, at: datetime,
-                  now: datetime) -> None:
-    """Health flags, notifications and device status after a real-time sample."""
-    changes = health.evaluate(
-        state.metrics, alert_values, at=at,
-        lookback=lambda metric, since, until: sample_store.alert_points(cursor, device.id, metric, since, until),
-    )
-    for change in changes:
-        batch.metric_health(change.metric)
-        if change.notification:
-            batch.notification(device=device, metric=change.metric, at=now, **notifications.for_change(
-                configuration=change.metric.configuration, kind=change.notification, device_id=device.id,
-                device_name=device.name, threshold=health.effective_alert(change.metric)[1]))
-    status = health.changed_status(state.status, list(state.metrics.values())) if changes else None
-    if status is not None:
-        batch.device_status(device.id, status, now)
 
 
 def receive(*, device_id: uuid.UUID, key: str | None, stream, content_length: int | None,
