@@ -22,10 +22,12 @@ interface, which plans and runs like one series. Each sub-select's rows come bac
 arrays, one per column, with each row's place in the bucket grid: no per-row objects to
 build, in PostgreSQL or in Python.
 
-The SQL text depends only on the *shape* of a query (measurement, kind, fields, which
-filters, how many rollup segments and raw gaps are read, per interface or not) and is built
-once per shape; every value of a request travels as a bind parameter. Table and column names
-come from our own table definitions.
+The SQL text is a template per kind of query in ``monitoring/timeseries/sql/`` (one per
+variant where raw-only and rollup reads differ), rendered by ``sql_templates.render`` from
+the *shape* of a query only (measurement, kind, fields, which filters, how many rollup
+segments and raw gaps are read, per interface or not) and cached per shape; every value of a
+request travels as a bind parameter. Table and column names come from our own table
+definitions. ``tests/charts/golden/`` holds the rendered text of each family of shapes.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from monitoring.timeseries.chart_tables import CLIENT_PAGE_BITS, sum_columns
 from monitoring.timeseries.sources import DISTINCT, MEASUREMENTS, MODE, NUMERIC, Rollup
+from monitoring.timeseries.sql_templates import RenderedSql, render
 
 register_uuid()  # uuid.UUID values (and lists of them) travel as native uuid parameters
 
@@ -287,7 +290,7 @@ class Series:
         return any(self.total[name].count for name in fields if name in self.total)
 
 
-# --- SQL text, built once per shape -------------------------------------------------------
+# --- SQL text, rendered once per shape -----------------------------------------------------
 
 @dataclass(frozen=True)
 class Shape:
@@ -302,75 +305,12 @@ class Shape:
     per_interface: bool = False
 
 
-def _bucket(column: str) -> str:
-    """The bucket (a local wall-clock timestamp) of an instant."""
-    return (f"time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), {column}),"
-            " CAST(:origin AS timestamp))")
-
-
-def _conditions(filters: tuple[str, ...]) -> list[str]:
-    conditions = []
-    for column, list_type, name in FILTERS:
-        if name in filters:
-            conditions.append(f"{column} = ANY(CAST(:{name} AS {list_type}[]))" if list_type else f"{column} = :{name}")
-    return conditions
-
-
-# Where rollups stop and raw points take over: the end of the whole periods, or the
-# watermark if earlier (read in the same statement as the rollup rows: one snapshot, so a
-# refresh committing meanwhile cannot make a point counted twice or not at all). The period
-# the watermark falls in holds exactly the points before it.
-ROLLUP_END = ("GREATEST(:rollup_from, LEAST(:rollup_to, COALESCE("
-              "(SELECT watermark FROM rollup_state WHERE id = 1), '-infinity'::timestamptz)))")
-
-
-def _raw_ranges(shape: Shape) -> list[str]:
-    """Conditions on ``time`` of each raw part: the gaps between segments (each up to where
-    the rollups end: after it, the tail reads them), then the tail. The tail also gets the
-    watermark the caller read beforehand (never later than the statement's own): a constant
-    the planner can exclude chunks with."""
-    if shape.rollup is None:
-        return ["time >= :start AND time < :stop"]
-    ranges = [f"time >= :gap_from_{index} AND time < :gap_to_{index} AND time < {ROLLUP_END}"
-              for index in range(shape.gaps)]
-    ranges.append(f"time >= :tail_from AND time >= {ROLLUP_END} AND time < :stop")
-    return ranges
-
-
-def _rollup_ranges(shape: Shape) -> list[str]:
-    """Conditions of each segment's rows: its grain and its periods. No row starts at or
-    after the watermark (a refresh writes its rows and the watermark in one transaction, and
-    rolls up only the points before it), so the rows a statement sees end where its raw
-    tail starts."""
-    return [f"grain = CAST(:grain_{index} AS interval) AND time >= :first_{index} AND time < :last_{index}"
-            for index in range(shape.segments)]
-
-
-def _where(shape: Shape, time_range: str) -> str:
-    return " AND ".join([*_conditions(shape.filters), time_range])
-
-
-def _key(shape: Shape, table: str = "") -> str:
-    """What identifies a series among the statement's rows, besides the bucket: the
-    interface, when the statement reads one series per interface (then with a comma, to
-    precede ``bucket``); nothing otherwise."""
-    return f"{table + '.' if table else ''}ifname, " if shape.per_interface else ""
-
-
-def _series_total(shape: Shape, table: str = "") -> str:
-    """The grouping set of the whole-window rows: one per interface, or one in all."""
-    return f"({table + '.' if table else ''}ifname)" if shape.per_interface else "()"
-
-
-def _same_series(shape: Shape, left: str, right: str) -> str:
-    """A join condition keeping rows of one series together, when there are several."""
-    return f" AND {left}.ifname = {right}.ifname" if shape.per_interface else ""
-
-
-GRID = (f"generate_series({_bucket(':start')}, {_bucket(':end')}, CAST(:width AS interval))"
-        " WITH ORDINALITY AS grid(bucket, position)")
-# The bucket starts of the window, in order.
-GRID_QUERY = f"SELECT CAST(json_agg(grid.bucket ORDER BY grid.bucket) AS text) FROM {GRID}"
+# The template of each kind (monitoring/timeseries/sql/): raw points only, and with rollups.
+TEMPLATES = {
+    NUMERIC: ("numeric_raw.sql", "numeric.sql"),
+    MODE: ("mode.sql", "mode.sql"),
+    DISTINCT: ("distinct_raw.sql", "distinct.sql"),
+}
 
 
 def _window_params(window: Window) -> dict:
@@ -379,124 +319,37 @@ def _window_params(window: Window) -> dict:
             "end": window.end}
 
 
-def _grid_query(shape: Shape) -> str:
-    """Gap-filled buckets (``total`` 0, ``position`` 1, 2, … in the grid), then the
-    whole-window row (``total`` 1, no position) but of sums and counts; of every interface
-    of ``ifnames`` when the statement reads one series per interface. Unordered: the
-    position says where a row goes."""
-    selected = ", ".join(f"merged.{name}" for name in value_columns(shape.kind, shape.fields))
-    grid, series, window_series = GRID, "", ""
-    if shape.per_interface:  # the series: the interface's place in ``ifnames``, from 1
-        grid = f"unnest(CAST(:ifnames AS text[])) WITH ORDINALITY AS interfaces(ifname, series) CROSS JOIN {grid}"
-        series, window_series = "interfaces.series, ", "array_position(CAST(:ifnames AS text[]), merged.ifname), "
-    buckets = (f"SELECT {series}grid.bucket, grid.position, 0 AS total, {selected} FROM {grid}"
-               f" LEFT JOIN merged ON merged.bucket = grid.bucket{_same_series(shape, 'merged', 'interfaces')}")
-    if shape.kind == NUMERIC:
-        return buckets
-    return (f"{buckets} AND merged.total = 0 UNION ALL SELECT {window_series}merged.bucket, NULL,"
-            f" merged.total, {selected} FROM merged WHERE merged.total = 1")
-
-
-def _numeric_sql(shape: Shape) -> str:
-    raw = MEASUREMENTS[shape.measurement].raw.name
-    names = sum_columns(*shape.fields)
-    # numeric sums are exact: the order of additions (raw or rollup) cannot change them
-    raw_aggregates = ", ".join(f"sum(CAST({f} AS numeric)) AS {total}, count({f}) AS {count}"
-                               for f in shape.fields for total, count in [sum_columns(f)])
-    key = _key(shape)
-    grouped = "1, 2" if shape.per_interface else "1"  # the key's columns, by position
-    # Raw points are summed up per bucket first (many points, few buckets); rollup rows, a
-    # period each, go to the merge as they are: a second aggregation of about as many rows
-    # would cost more than it saves.
-    parts = [f"SELECT {key}{_bucket('time')} AS bucket, {raw_aggregates} FROM {raw}"
-             f" WHERE {_where(shape, time_range)} GROUP BY {grouped}" for time_range in _raw_ranges(shape)]
-    parts += [f"SELECT {key}{_bucket('time')} AS bucket, {', '.join(names)} FROM {shape.rollup}"
-              f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape)]
-    if shape.rollup is None:  # raw points only, summed up per bucket at once
-        return f"WITH merged AS ({parts[0]}) " + _grid_query(shape)
-    merged = ", ".join(f"sum({name}) AS {name}" for name in names)
-    return (
-        f"WITH partials AS ({' UNION ALL '.join(parts)}),"
-        f" merged AS (SELECT {key}bucket, {merged} FROM partials GROUP BY {key}bucket) "
-        + _grid_query(shape)
-    )
-
-
-def _mode_sql(shape: Shape) -> str:
-    (name,) = shape.fields
-    raw = MEASUREMENTS[shape.measurement].raw.name
-    parts = [f"SELECT {_bucket('time')} AS bucket, {name} AS value, count(*) AS samples, min(time) AS first_time"
-             f" FROM {raw} WHERE {_where(shape, time_range)} AND {name} IS NOT NULL GROUP BY 1, 2"
-             for time_range in _raw_ranges(shape)]
-    parts += [f"SELECT {_bucket('time')} AS bucket, {name} AS value, sum(samples) AS samples,"
-              f" min(first_time) AS first_time FROM {shape.rollup} WHERE {_where(shape, rollup_range)}"
-              " GROUP BY 1, 2" for rollup_range in _rollup_ranges(shape)]
-    return (
-        f"WITH partials AS ({' UNION ALL '.join(parts)}),"
-        " counted AS (SELECT bucket, GROUPING(bucket) AS total, value, sum(samples) AS samples,"
-        " min(first_time) AS first_time FROM partials GROUP BY GROUPING SETS ((bucket, value), (value))),"
-        # the most frequent value; on a tie the one seen first (InfluxDB's MODE())
-        " merged AS (SELECT DISTINCT ON (total, bucket) bucket, total, value, samples FROM counted"
-        " ORDER BY total, bucket, samples DESC, first_time, value) "
-        + _grid_query(shape)
-    )
-
-
-def _distinct_sql(shape: Shape) -> str:
-    (name,) = shape.fields
-    raw = MEASUREMENTS[shape.measurement].raw.name
-    key, total = _key(shape), _series_total(shape)
-    values = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, {name} AS value FROM {raw}"
-                                f" WHERE {_where(shape, time_range)}" for time_range in _raw_ranges(shape))
-    if shape.rollup is None:
-        # Distinct (bucket, value) pairs first, by hashing: counting distinct values group by
-        # group would sort every point. Then in one pass the values of each bucket and the
-        # distinct values of the window. count(value): NULL is no value.
-        return (
-            f"WITH raw_values AS (SELECT DISTINCT {key}bucket, value FROM ({values}) AS raw_parts),"
-            f" counted AS (SELECT {key}bucket, value, GROUPING(value) AS per_bucket, count(value) AS count"
-            f" FROM raw_values GROUP BY GROUPING SETS (({key}bucket), ({key}value))),"
-            f" merged AS (SELECT {key}bucket, 0 AS total, count FROM counted WHERE per_bucket = 1"
-            f" UNION ALL SELECT {key}NULL, 1, count(value) FROM counted WHERE per_bucket = 0 GROUP BY {total}) "
-            + _grid_query(shape)
-        )
-    # Rollup periods hold bitmaps of client ids; raw points hold MACs. Every raw MAC becomes
-    # a bit of its bucket's pages too: its id's if it has one (seen before the last refresh),
-    # else one of pages below zero, which no id reaches, numbered in the order of the MACs
-    # (the same bit wherever the MAC is seen). A bucket's clients are then the bits set in
-    # the union of its pages; the window's, in the union of all pages. Only unions and
-    # aggregations: no join of pages with pages, whose cost would depend on the planner's
-    # estimates of them. ``GROUP BY ()``: one row, even without any input, as without
-    # ``GROUP BY``. Counts of bits are bigint: numeric sums are slower.
-    page = CLIENT_PAGE_BITS
-    bit = f"set_bit(CAST(repeat('0', {page}) AS bit({page})), {{}} % {page}, 1)"
-    periods = " UNION ALL ".join(f"SELECT {key}{_bucket('time')} AS bucket, page, clients FROM {shape.rollup}"
-                                 f" WHERE {_where(shape, rollup_range)}" for rollup_range in _rollup_ranges(shape))
-    known = (f"SELECT {_key(shape, 'raw_values')}raw_values.bucket, ids.id / {page} AS page,"
-             f" {bit.format('ids.id')} AS clients FROM raw_values JOIN rollup_client_ids AS ids"
-             " ON ids.mac = raw_values.value")
-    new = (f"SELECT {key}bucket, -1 - number / {page} AS page, {bit.format('number')} AS clients"
-           f" FROM (SELECT {key}bucket, CAST(dense_rank() OVER (ORDER BY value) - 1 AS integer) AS number"
-           " FROM raw_values WHERE value IS NOT NULL"
-           " AND NOT EXISTS (SELECT 1 FROM rollup_client_ids AS ids WHERE ids.mac = raw_values.value)) AS new_clients")
-    return (
-        f"WITH raw_values AS (SELECT DISTINCT {key}bucket, value FROM ({values}) AS raw_parts),"
-        f" pages AS (SELECT {key}bucket, page, bit_or(clients) AS clients"
-        f" FROM ({periods} UNION ALL {known} UNION ALL {new}) AS periods GROUP BY {key}bucket, page),"
-        f" merged AS (SELECT {key}bucket, 0 AS total, CAST(sum(bit_count(clients)) AS bigint) AS count FROM pages"
-        f" GROUP BY {key}bucket"
-        f" UNION ALL SELECT {key}NULL, 1, CAST(sum(bit_count(clients)) AS bigint) FROM (SELECT {key}page,"
-        f" bit_or(clients) AS clients FROM pages GROUP BY {key}page) AS window_pages GROUP BY {total}) "
-        + _grid_query(shape)
-    )
-
-
-BUILDERS = {NUMERIC: _numeric_sql, MODE: _mode_sql, DISTINCT: _distinct_sql}
-
-
 @lru_cache(maxsize=512)
-def sql_for(shape: Shape) -> str:
-    return BUILDERS[shape.kind](shape)
+def sql_for(shape: Shape) -> RenderedSql:
+    """The statement of a query shape, from its kind's template. What the templates read:
+
+    - ``raw``, ``rollup``: the tables (``rollup`` None: raw points only);
+    - ``raw_parts``: the raw ranges read, each ``"window"`` (raw points only), a gap's
+      number (``:gap_from_<n>``, ``:gap_to_<n>``) or ``"tail"``; ``segments``: how many
+      rollup segments (``:grain_<n>``, ``:first_<n>``, ``:last_<n>``);
+    - ``filters``: (column, SQL type of a list or None, parameter) of the filters in force;
+    - ``per_interface``: one series per interface of ``:ifnames``;
+    - ``field`` (mode, distinct), ``sums`` and ``sum_columns`` (numeric): the field and its
+      partial-aggregate columns; ``columns``: the series' ``value_columns``;
+      ``window_rows``: whether whole-window rows follow the buckets (not for sums and
+      counts); ``page_bits``: client ids per bitmap page.
+    """
+    raw_only, with_rollups = TEMPLATES[shape.kind]
+    return render(
+        raw_only if shape.rollup is None else with_rollups,
+        raw=MEASUREMENTS[shape.measurement].raw.name,
+        rollup=shape.rollup,
+        raw_parts=("window",) if shape.rollup is None else (*range(shape.gaps), "tail"),
+        segments=shape.segments,
+        filters=tuple(spec for spec in FILTERS if spec[2] in shape.filters),
+        per_interface=shape.per_interface,
+        field=shape.fields[0],
+        sums=tuple((name, *sum_columns(name)) for name in shape.fields),
+        sum_columns=tuple(sum_columns(*shape.fields)),
+        columns=tuple(value_columns(shape.kind, shape.fields)),
+        window_rows=shape.kind != NUMERIC,
+        page_bits=CLIENT_PAGE_BITS,
+    )
 
 
 # --- running a query ----------------------------------------------------------------------
@@ -516,18 +369,18 @@ def rollup_plan(*, measurement: str, kind: str, fields: tuple[str, ...], filters
     return None
 
 
-def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter, window: Window,
-                 state: RollupState, per_interface: bool = False) -> tuple[str, dict]:
-    """The statement reading a chart's series and its parameters. ``state``: the rollups'
-    watermark and marked hours, as read before. ``per_interface``: one series for each
-    interface of ``filters.ifnames``, its rows keyed by ``ifname`` too."""
+def series_shape(*, measurement: str, kind: str, fields: tuple[str, ...], filters: SeriesFilter, window: Window,
+                 state: RollupState, per_interface: bool = False) -> tuple[Shape, dict]:
+    """The shape of the statement reading a chart's series, and its parameters. ``state``:
+    the rollups' watermark and marked hours, as read before. ``per_interface``: one series
+    for each interface of ``filters.ifnames``, its rows keyed by ``ifname`` too."""
     plan = None
     if state.watermark is not None:
         plan = rollup_plan(measurement=measurement, kind=kind, fields=fields, filters=filters, window=window,
                            marked=state.marked)
     params = {**_window_params(window), "stop": window.stop, **filters.params()}
     if plan is None:
-        return sql_for(Shape(measurement, kind, fields, filters.used(), None, 0, 0, per_interface)), params
+        return Shape(measurement, kind, fields, filters.used(), None, 0, 0, per_interface), params
     rollup, segments = plan
     rollup_from, rollup_to = segments[0][1], segments[-1][2]
     raw_gaps = gaps(window.start, rollup_to, segments)
@@ -539,7 +392,7 @@ def series_query(*, measurement: str, kind: str, fields: tuple[str, ...], filter
         params.update({f"gap_from_{index}": first, f"gap_to_{index}": last})
     shape = Shape(measurement, kind, fields, filters.used(), rollup.table.name, len(segments), len(raw_gaps),
                   per_interface)
-    return sql_for(shape), params
+    return shape, params
 
 
 @dataclass(frozen=True)
@@ -599,23 +452,17 @@ def plan_reads(requests: list[SeriesRequest]) -> list[Read]:
     return [_read(requests, positions) for positions in groups.values()]
 
 
-def read_query(read: Read, *, window: Window, state: RollupState) -> tuple[str, dict]:
-    """The statement of one sub-select and its parameters."""
+def read_shape(read: Read, *, window: Window, state: RollupState) -> tuple[Shape, dict]:
+    """The shape of one sub-select and its parameters."""
     request = read.request
-    return series_query(measurement=request.measurement, kind=request.kind, fields=request.fields,
+    return series_shape(measurement=request.measurement, kind=request.kind, fields=request.fields,
                         filters=request.filters, window=window, state=state, per_interface=read.per_interface)
 
 
-def _columnar(read: Read, sql: str) -> str:
-    """A sub-select's rows as JSON, a column at a time: the series of each row (its
-    interface's place in ``ifnames``; read per interface only), its grid position (null:
-    the whole-window row) and each of its ``value_columns``. The arrays come from one
-    aggregation, so their rows are in the same order, whichever it is: ordered aggregates
-    would sort once per array."""
-    request = read.request
-    columns = [*(["series"] if read.per_interface else []), "position", *value_columns(request.kind, request.fields)]
-    arrays = ", ".join(f"array_agg(rows.{name})" for name in columns)
-    return f"(SELECT CAST(json_build_array({arrays}) AS text) FROM ({sql}) AS rows)"
+def read_query(read: Read, *, window: Window, state: RollupState) -> tuple[str, dict]:
+    """The statement of one sub-select and its parameters."""
+    shape, params = read_shape(read, window=window, state=state)
+    return sql_for(shape), params
 
 
 def exact_sum(values: list) -> int | Decimal | None:
@@ -641,7 +488,7 @@ def _window_total(kind: str, fields: tuple[str, ...], columns: dict[str, list],
 
 
 def _series(read: Read, arrays: list[list], buckets: list[datetime]) -> dict[str | None, Series]:
-    """The series of a sub-select (its ``_columnar`` arrays) by interface (None: not read
+    """The series of a sub-select (its arrays, ``statement_sql``) by interface (None: not read
     per interface)."""
     request = read.request
     kind, fields = request.kind, request.fields
@@ -670,9 +517,32 @@ PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 
 @lru_cache(maxsize=1024)
-def _numbered(sql: str, index: int) -> str:
-    """The statement with its parameters renamed for its place among others."""
-    return PARAMETER.sub(lambda match: f":s{index}_{match.group(1)}", sql)
+def _numbered(sql: RenderedSql, number: int) -> RenderedSql:
+    """The statement with its parameters renamed for its place among others (``:width`` of
+    the third: ``:s2_width``)."""
+    return RenderedSql(PARAMETER.sub(lambda match: f":s{number}_{match.group(1)}", sql))
+
+
+class SubSelect(NamedTuple):
+    """A sub-select of a request's statement: its columns, as ``statement.sql`` reads them,
+    and its text."""
+
+    columns: tuple[str, ...]
+    sql: RenderedSql
+
+
+@lru_cache(maxsize=256)
+def statement_sql(shapes: tuple[Shape, ...]) -> RenderedSql:
+    """The statement of a request whose sub-selects have these shapes (``statement.sql``):
+    each sub-select's rows as JSON arrays, one per column (the series of each row, read per
+    interface only; its grid position, null for the whole-window row; each of its
+    ``value_columns``), after the window's bucket starts."""
+    sub_selects = [
+        SubSelect((*(["series"] if shape.per_interface else []), "position", *value_columns(shape.kind, shape.fields)),
+                  _numbered(sql_for(shape), number))
+        for number, shape in enumerate(shapes)
+    ]
+    return render("statement.sql", buckets=_numbered(render("buckets.sql"), len(shapes)), sub_selects=sub_selects)
 
 
 def read_watermark(session: Session) -> datetime | None:
@@ -702,13 +572,12 @@ def read_many(session: Session, requests: list[SeriesRequest], *, window: Window
     # seconds when the planned cost also passes the optimisation threshold.
     session.execute(text("SET LOCAL jit = off"))
     reads = plan_reads(requests)
-    columns = [f"({_numbered(GRID_QUERY, len(reads))})"]
-    params = {f"s{len(reads)}_{name}": value for name, value in _window_params(window).items()}
-    for index, read in enumerate(reads):
-        sql, values = read_query(read, window=window, state=state)
-        columns.append(_columnar(read, _numbered(sql, index)))
-        params.update({f"s{index}_{name}": value for name, value in values.items()})
-    grid, *series_json = session.execute(text("SELECT " + ", ".join(columns)), params).one()
+    shapes, params = [], {f"s{len(reads)}_{name}": value for name, value in _window_params(window).items()}
+    for number, read in enumerate(reads):
+        shape, values = read_shape(read, window=window, state=state)
+        shapes.append(shape)
+        params.update({f"s{number}_{name}": value for name, value in values.items()})
+    grid, *series_json = session.execute(text(statement_sql(tuple(shapes))), params).one()
     buckets = [datetime.fromisoformat(bucket) for bucket in json.loads(grid)]
     result: list[Series | None] = [None] * len(requests)
     for read, arrays_json in zip(reads, series_json, strict=True):

@@ -46,7 +46,8 @@ from monitoring.timeseries.chart_queries import (
     RollupState,
     SeriesFilter,
     Window,
-    series_query,
+    series_shape,
+    sql_for,
 )
 from tests.geo.support import access_point, floorplan, place, wifi_client
 
@@ -671,11 +672,11 @@ SQL_CALLS = {"text", "literal_column", "exec_driver_sql"}
 # Where SQL text is assembled from strings, and why no request text can be part of it.
 ASSEMBLED_SQL = {
     "monitoring/timeseries/chart_queries.py": (
-        {"<module>", "_grid_query", "_numeric_sql", "_mode_sql", "_distinct_sql", "_columnar", "read_many",
-         "explain"},
-        "the chart builder: the text depends only on the shape of a query (measurement, fields and filter "
-        "names from the chart registry, table and column names from our table definitions) and every value "
-        "is a bind parameter; the bucket grid is a constant; _columnar and read_many wrap and rename, "
+        {"read_many", "explain"},
+        "runs the chart statements rendered from the templates of monitoring/timeseries/sql/: "
+        "sql_templates.render takes only names, numbers, flags and rendered SQL (anything else is a "
+        "ValueError), the shape of a query gives them (measurement, fields and filter names from the chart "
+        "registry, table and column names from our table definitions), and every value is a bind parameter; "
         "explain prefixes EXPLAIN for benchmarks",
     ),
     "monitoring/timeseries/sample_store.py": (
@@ -813,10 +814,11 @@ def test_chart_statements_carry_values_only_as_parameters(state):
         kind, fields = chart_series(config)
         # one series per interface of ``ifnames`` too, as a device's interface charts are read
         for per_interface in (False, True) if kind in PER_INTERFACE_KINDS else (False,):
-            statements = [series_query(measurement=config.measurement, kind=kind, fields=fields, filters=filters,
-                                       window=window, state=state, per_interface=per_interface)
-                          for filters in (plain, tainted)]
-            (plain_sql, _), (tainted_sql, params) = statements
+            (plain_shape, _), (tainted_shape, params) = [
+                series_shape(measurement=config.measurement, kind=kind, fields=fields, filters=filters,
+                             window=window, state=state, per_interface=per_interface)
+                for filters in (plain, tainted)]
+            plain_sql, tainted_sql = sql_for(plain_shape), sql_for(tainted_shape)
             assert tainted_sql == plain_sql, name
             assert hostile not in tainted_sql and "DROP" not in tainted_sql, name
             assert params["ifname"] == hostile and hostile in params["ifnames"], name

@@ -1,0 +1,28 @@
+WITH partials AS (
+    SELECT time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), time), CAST(:origin AS timestamp)) AS bucket, access_tech AS value, count(*) AS samples, min(time) AS first_time
+    FROM signal_points
+    WHERE device_id = :device_id
+      AND time >= :start AND time < :stop AND access_tech IS NOT NULL
+    GROUP BY 1, 2
+),
+counted AS (
+    SELECT bucket, GROUPING(bucket) AS total, value, sum(samples) AS samples, min(first_time) AS first_time
+    FROM partials
+    GROUP BY GROUPING SETS ((bucket, value), (value))
+),
+merged AS (
+    SELECT DISTINCT ON (total, bucket) bucket, total, value, samples
+    FROM counted
+    ORDER BY total, bucket, samples DESC, first_time, value
+)
+SELECT grid.bucket, grid.position, 0 AS total, merged.value, merged.samples
+FROM generate_series(
+    time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), :start), CAST(:origin AS timestamp)),
+    time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), :end), CAST(:origin AS timestamp)),
+    CAST(:width AS interval)
+) WITH ORDINALITY AS grid(bucket, position)
+LEFT JOIN merged ON merged.bucket = grid.bucket AND merged.total = 0
+UNION ALL
+SELECT merged.bucket, NULL, merged.total, merged.value, merged.samples
+FROM merged
+WHERE merged.total = 1

@@ -1,0 +1,46 @@
+WITH partials AS (
+    SELECT time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), time), CAST(:origin AS timestamp)) AS bucket,
+           sum(CAST(rx_bytes AS numeric)) AS rx_bytes_sum, count(rx_bytes) AS rx_bytes_count,
+           sum(CAST(tx_bytes AS numeric)) AS tx_bytes_sum, count(tx_bytes) AS tx_bytes_count
+    FROM traffic_points
+    WHERE ifname = ANY(CAST(:ifnames AS text[])) AND organization_id = ANY(CAST(:organization_ids AS uuid[])) AND location_id = ANY(CAST(:location_ids AS uuid[])) AND floorplan_id = ANY(CAST(:floorplan_ids AS uuid[]))
+      AND time >= :gap_from_0 AND time < :gap_to_0 AND time < GREATEST(:rollup_from, LEAST(:rollup_to, COALESCE((SELECT watermark FROM rollup_state WHERE id = 1), CAST('-infinity' AS timestamptz))))
+    GROUP BY 1
+    UNION ALL
+    SELECT time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), time), CAST(:origin AS timestamp)) AS bucket,
+           sum(CAST(rx_bytes AS numeric)) AS rx_bytes_sum, count(rx_bytes) AS rx_bytes_count,
+           sum(CAST(tx_bytes AS numeric)) AS tx_bytes_sum, count(tx_bytes) AS tx_bytes_count
+    FROM traffic_points
+    WHERE ifname = ANY(CAST(:ifnames AS text[])) AND organization_id = ANY(CAST(:organization_ids AS uuid[])) AND location_id = ANY(CAST(:location_ids AS uuid[])) AND floorplan_id = ANY(CAST(:floorplan_ids AS uuid[]))
+      AND time >= :tail_from AND time >= GREATEST(:rollup_from, LEAST(:rollup_to, COALESCE((SELECT watermark FROM rollup_state WHERE id = 1), CAST('-infinity' AS timestamptz)))) AND time < :stop
+    GROUP BY 1
+    UNION ALL
+    SELECT time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), time), CAST(:origin AS timestamp)) AS bucket, rx_bytes_sum, rx_bytes_count, tx_bytes_sum, tx_bytes_count
+    FROM traffic_group_rollups
+    WHERE ifname = ANY(CAST(:ifnames AS text[])) AND organization_id = ANY(CAST(:organization_ids AS uuid[])) AND location_id = ANY(CAST(:location_ids AS uuid[])) AND floorplan_id = ANY(CAST(:floorplan_ids AS uuid[]))
+      AND grain = CAST(:grain_0 AS interval) AND time >= :first_0 AND time < :last_0
+    UNION ALL
+    SELECT time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), time), CAST(:origin AS timestamp)) AS bucket, rx_bytes_sum, rx_bytes_count, tx_bytes_sum, tx_bytes_count
+    FROM traffic_group_rollups
+    WHERE ifname = ANY(CAST(:ifnames AS text[])) AND organization_id = ANY(CAST(:organization_ids AS uuid[])) AND location_id = ANY(CAST(:location_ids AS uuid[])) AND floorplan_id = ANY(CAST(:floorplan_ids AS uuid[]))
+      AND grain = CAST(:grain_1 AS interval) AND time >= :first_1 AND time < :last_1
+    UNION ALL
+    SELECT time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), time), CAST(:origin AS timestamp)) AS bucket, rx_bytes_sum, rx_bytes_count, tx_bytes_sum, tx_bytes_count
+    FROM traffic_group_rollups
+    WHERE ifname = ANY(CAST(:ifnames AS text[])) AND organization_id = ANY(CAST(:organization_ids AS uuid[])) AND location_id = ANY(CAST(:location_ids AS uuid[])) AND floorplan_id = ANY(CAST(:floorplan_ids AS uuid[]))
+      AND grain = CAST(:grain_2 AS interval) AND time >= :first_2 AND time < :last_2
+),
+merged AS (
+    SELECT bucket,
+           sum(rx_bytes_sum) AS rx_bytes_sum, sum(rx_bytes_count) AS rx_bytes_count,
+           sum(tx_bytes_sum) AS tx_bytes_sum, sum(tx_bytes_count) AS tx_bytes_count
+    FROM partials
+    GROUP BY bucket
+)
+SELECT grid.bucket, grid.position, 0 AS total, merged.rx_bytes_sum, merged.rx_bytes_count, merged.tx_bytes_sum, merged.tx_bytes_count
+FROM generate_series(
+    time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), :start), CAST(:origin AS timestamp)),
+    time_bucket(CAST(:width AS interval), timezone(CAST(:timezone AS text), :end), CAST(:origin AS timestamp)),
+    CAST(:width AS interval)
+) WITH ORDINALITY AS grid(bucket, position)
+LEFT JOIN merged ON merged.bucket = grid.bucket
