@@ -1,6 +1,13 @@
 # The API as `make run` serves it (gunicorn with gunicorn.conf.py), configured from the
 # environment (docs/operations.md). The same image runs the migrations and the worker:
 # see docker-compose.yml.
+# The pages' browser libraries, from the npm registry as package-lock.json pins them.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts/assets.sh scripts/
+RUN bash scripts/assets.sh
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,6 +29,7 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
+COPY --from=assets /app/monitoring/static/vendor monitoring/static/vendor
 # An unprivileged user; it owns only what the service writes (uploads, and var/ for the
 # fallback secret key when SECRET_KEY is not set).
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin monitoring \

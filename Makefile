@@ -12,7 +12,7 @@ export DATABASE_URL
 # measured best (bench/ingest.py --workers). Without make, gunicorn.conf.py's default applies.
 WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
 
-.PHONY: help setup system venv db-start db-stop migrate run worker test lint bench-tools bench-ingest bench-geo
+.PHONY: help setup system venv assets db-start db-stop migrate run worker test lint bench-tools bench-ingest bench-geo
 
 help:
 	@echo "make run    set up everything, start TimescaleDB under $(DB_DIR), migrate, serve on 127.0.0.1:$(PORT)"
@@ -21,7 +21,7 @@ help:
 	@echo "make lint   ruff"
 	@echo "make db-stop  stop the local database of 'make run'"
 
-setup: system venv
+setup: system venv assets
 
 system:
 	@bash scripts/setup-system.sh
@@ -32,6 +32,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
+
+# The pages' browser libraries (package-lock.json) into monitoring/static/vendor/.
+assets: system
+	@bash scripts/assets.sh
 
 db-start: system
 	@bash scripts/db.sh start $(DB_DIR) $(DB_PORT) $(DB_NAME)

@@ -43,6 +43,9 @@ timescaledb_installed() {
 # the ping check; plus any extra packages named on the command line (wrk for the
 # benchmarks, chromium and chromium-driver for the browser tests).
 apt_install postgresql-15 postgresql-client-15 postgresql-contrib python3-venv python3-dev fping "$@"
+# Node and npm install the pages' browser libraries (scripts/assets.sh); a Node.js already
+# installed from elsewhere, with its own npm, is kept.
+command -v npm >/dev/null || apt_install nodejs npm
 
 if timescaledb_installed; then
   exit 0
