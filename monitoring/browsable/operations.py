@@ -79,9 +79,14 @@ def build_index(spec: dict) -> dict[tuple[str, str], Operation]:
     return index
 
 
+def openapi_path(rule: str | None) -> str | None:
+    """The OpenAPI path of a Flask url rule (``/device/<uuid:pk>/`` → ``/device/{pk}/``)."""
+    return FlaskPlugin.flaskpath2openapi(rule) if rule is not None else None
+
+
 def describe(app: Flask, api, rule: str, method: str) -> Operation | None:
     """The documented operation behind a Flask url rule, or None for undocumented routes."""
     index = app.extensions.get("browsable_operations")
     if index is None:
         index = app.extensions["browsable_operations"] = build_index(api.spec.to_dict())
-    return index.get((FlaskPlugin.flaskpath2openapi(rule), method.lower()))
+    return index.get((openapi_path(rule), method.lower()))

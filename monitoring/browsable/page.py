@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
-from monitoring.browsable import json_html, operations
+from monitoring.browsable import json_html, operations, views
 from monitoring.browsable.negotiation import prefers_html
 from monitoring.observability.redaction import redact_query, without_secrets
 
@@ -31,6 +31,7 @@ def _wants_page(response: Response) -> bool:
         # The database is unavailable: the page (its user, its login link) would need it.
         and response.status_code != 503
         and request.endpoint not in NEVER_WRAPPED
+        and request.args.get("format") != "json"  # "view as JSON" on a page
         and current_app.config.get("BROWSABLE_API", True)
         and prefers_html(request.accept_mimetypes)
     )
@@ -120,6 +121,10 @@ def _page_response(response: Response) -> Response:
     # login URL ends up in logs and browser history.
     kept_query = without_secrets(request.query_string.decode("utf-8", "replace"))
     here = f"{request.path}?{kept_query}" if kept_query else request.path
+    view = views.view_for(operations.openapi_path(rule), status=status, display=request.args.get("format"))
+    if view is not None:
+        return _view_response(response, view, document=document, operation=operation, user=user,
+                              login_url=url_for("auth.login", next=here), nonce=nonce)
     html = render_template(
         "browsable/page.html",
         status=status,
@@ -136,17 +141,45 @@ def _page_response(response: Response) -> Response:
         user=user,
         login_url=url_for("auth.login", next=here),
         docs_url=url_for("api-docs.openapi_swagger_ui"),
+        navigation=views.NAVIGATION,
+        markdown=views.inline_markdown,
         nonce=nonce,
     )
-    page = Response(html, status=status, mimetype="text/html")
+    return _html_response(response, html, nonce=nonce)
+
+
+def _view_response(response: Response, view: views.View, *, document, operation, user, login_url: str,
+                   nonce: str) -> Response:
+    """The page of its own that this answer has (monitoring/browsable/views.py)."""
+    html = render_template(
+        view.template,
+        document=document,
+        operation=operation,
+        path=request.path,
+        args=request.args,
+        user=user,
+        login_url=login_url,
+        links=views.page_links(without_secrets(request.query_string.decode("utf-8", "replace"))),
+        navigation=views.NAVIGATION,
+        statuses=views.statuses(),
+        markdown=views.inline_markdown,
+        nonce=nonce,
+    )
+    return _html_response(response, html, nonce=nonce, fetches=view.fetches)
+
+
+def _html_response(response: Response, html: str, *, nonce: str, fetches: bool = False) -> Response:
+    page = Response(html, status=response.status_code, mimetype="text/html")
     for name, value in response.headers.items():
         if name.lower() not in ("content-type", "content-length", "vary"):
             page.headers.add(name, value)
     page.headers["Vary"] = "Accept, Cookie"
     page.headers["Cache-Control"] = "no-store"
-    # Everything on the page is escaped; the policy is a second line of defence.
+    # Everything on the page is escaped; the policy is a second line of defence. Pages whose
+    # scripts read the API may fetch from this site, and show the map's tiles.
+    connect = "; connect-src 'self'" if fetches else ""
     page.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
-        "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        f"default-src 'none'; style-src 'self' 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        f"img-src {views.image_sources()}{connect}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
     return page
