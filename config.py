@@ -196,6 +196,10 @@ class Config:
     )
     # Link to a device's edit page, "{id}" replaced; empty: the device in the management API.
     DEVICE_ADMIN_URL = env_str("DEVICE_ADMIN_URL", "")
+    # The map page's tiles, e.g. "https://tile.example.org/{z}/{x}/{y}.png" (Leaflet's URL
+    # template); empty: a coarse world outline served by this site, which needs no internet.
+    MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 
     API_TITLE = "Network Monitoring API"
     API_VERSION = "v1"

@@ -34,6 +34,7 @@ VIEWS = {
     "/api/v1/monitoring/dashboard/": View("browsable/dashboard.html"),
     "/api/v1/monitoring/device/": View("browsable/devices.html"),
     "/api/v1/monitoring/geojson/": View("browsable/map.html"),
+    "/api/v1/monitoring/location/{location_id}/device/": View("browsable/location_devices.html", fetches=False),
     "/api/v1/notifications/notification/": View("browsable/notifications.html"),
     "/api/v1/monitoring/wifi-session/": View("browsable/wifi_sessions.html"),
     "/api/v1/monitoring/device/{pk}/nearby-devices/": View("browsable/nearby.html", fetches=False),
@@ -68,12 +69,6 @@ def statuses() -> list[dict]:
     labels = current_app.config["HEALTH_STATUS_LABELS"]
     return [{"status": status, "label": labels.get(status, status), "color": STATUS_COLORS[status],
              "symbol": STATUS_SYMBOLS[status]} for status in HEALTH_STATUSES]
-
-
-def tile_settings() -> dict:
-    """The map's tile server (``MAP_TILE_URL``), if any, for the page's script."""
-    return {"url": current_app.config.get("MAP_TILE_URL", ""),
-            "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION", "")}
 
 
 def image_sources() -> str:
