@@ -58,7 +58,9 @@
     const started = performance.now();
     window.Charts.drawCharts(chartsBox, answer);
     onAnswer.forEach((callback) => callback(answer));
+    // When the charts were drawn: milliseconds to draw them, and since the navigation began.
     root.dataset.drawnIn = String(Math.round(performance.now() - started));
+    root.dataset.drawnAt = String(Math.round(performance.now()));
     root.dataset.ready = "true";
   }
 

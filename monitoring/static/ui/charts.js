@@ -154,13 +154,20 @@
       series.push(entry);
     });
     const stackMax = stackTop ? largestOf(stackTop) : null;
+    const hasBars = series.some((entry) => entry.paths);
     const options = {
       width: width, height: HEIGHT, series: series,
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"),
       cursor: {points: {size: 6}, drag: {x: true, y: false}},
       legend: {live: true},
       scales: {
-        x: {time: true},
+        // Bars are centred on their bucket: half a bucket more on each side shows the first
+        // and the last whole.
+        x: {time: true, range: function (u, min, max) {
+          const times = data[0];
+          const half = times.length > 1 ? (times[1] - times[0]) / 2 : 300;
+          return hasBars ? [min - half, max + half] : [min, max];
+        }},
         y: {range: function (u, min, max) {
           if (yRange) return yRange;
           const low = Math.min(0, min === null ? 0 : min);
@@ -249,6 +256,7 @@
     if (!container._observer && window.ResizeObserver) {
       container._observer = new ResizeObserver(function () {
         container._plots.forEach(function (plot) {
+          if (!plot.root.parentNode) return;  // destroyed, or its chart removed
           const width = plot.root.parentNode.clientWidth;
           if (width && Math.abs(width - plot.width) > 4) plot.setSize({width: width, height: HEIGHT});
         });

@@ -131,6 +131,7 @@
         : [[-100, 0], [0, 100]];
       L.rectangle(bounds, {color: "#8895a3", weight: 1, fillColor: "#ffffff", fillOpacity: 1, interactive: false}).addTo(indoorMap);
     }
+    indoorMap.fitBounds(bounds);  // markers are drawn once the map has a view
     const layer = L.layerGroup().addTo(indoorMap);
     placed.forEach(function (position) {
       const marker = addMarker(layer, [position.coordinates.lat, position.coordinates.lng],
@@ -140,7 +141,6 @@
                                                     text: position.device_name}), " ",
                                          window.Page.statusBadge(position.monitoring.status)));
     });
-    indoorMap.fitBounds(bounds);
     document.getElementById("indoor-list").replaceChildren(...positions.map((position) => el("li", {},
       el("a", {href: "/api/v1/monitoring/device/" + position.device_id + "/", text: position.device_name}), " ",
       window.Page.statusBadge(position.monitoring.status))));
