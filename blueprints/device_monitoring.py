@@ -74,7 +74,7 @@ device_key_or_user = key_or_user(
 @blp.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv",
                   description="JSON; with `csv=true` the charts as CSV")
 @blp.alt_response(400, description="Invalid chart parameter: a JSON list with one message, "
-                  'e.g. `["Time range not supported"]`')
+                  'e.g. `["Time range not supported (expected Nd, 1 ≤ N ≤ 365)"]`')
 @blp.alt_response(403, schema=ErrorSchema, description="Wrong key, or a device of another organization")
 @blp.alt_response(404, schema=ErrorSchema, description="Unknown device, or its organization is disabled")
 def get_device_detail(args, device):

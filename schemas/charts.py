@@ -17,10 +17,11 @@ class ChartArgsSchema(FilterSchema):
 
     time = fields.String(metadata={"description": "`Nd`, 1 ≤ N ≤ 365 (e.g. `1d`, `7d`, `30d`, `365d`); "
                                                   "default `7d`"})
-    start = fields.String(metadata={"description": "custom range start, `YYYY-MM-DD HH:MM:SS` in `timezone` "
-                                                   "(used only with `end`)"})
+    start = fields.String(metadata={"description": "custom range start, `YYYY-MM-DD HH:MM:SS`, wall-clock time "
+                                                   "in `timezone` (not ISO 8601); only with `end`: either "
+                                                   "alone is ignored and `time` applies"})
     end = fields.String(metadata={"description": "custom range end, `YYYY-MM-DD HH:MM:SS` in `timezone`, "
-                                                 "included"})
+                                                 "included; only with `start`"})
     timezone = fields.String(metadata={"description": "IANA zone of buckets and labels, e.g. `Europe/Rome`; "
                                                       "default the server's"})
     csv = QueryBoolean(metadata={"description": "`true`: the charts as CSV (`text/csv`)"})

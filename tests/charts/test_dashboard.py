@@ -73,7 +73,7 @@ def test_parameters_are_checked_before_tenancy(client, make, network):
     nobody = make.headers(make.user(member_of=[network["alpha"]]))
     response = client.get(URL, query_string={"time": "3w"}, headers=nobody)
     assert response.status_code == 400
-    assert response.get_json() == ["Time range not supported"]
+    assert response.get_json() == ["Time range not supported (expected Nd, 1 ≤ N ≤ 365)"]
     response = client.get(URL, query_string={"timezone": "nowhere", "organization_slug": "nope"}, headers=nobody)
     assert response.get_json() == ["Unkown Time Zone"]
 

@@ -85,7 +85,7 @@ def test_key_is_checked_before_parameters(client, device):
     assert client.get(url(device, key="WRONG", time="3w")).status_code == 403
     response = client.get(url(device, key=device.key, time="3w"))
     assert response.status_code == 400
-    assert response.get_json() == ["Time range not supported"]
+    assert response.get_json() == ["Time range not supported (expected Nd, 1 ≤ N ≤ 365)"]
 
 
 def test_a_bearer_token_is_not_what_key_mode_looks_at(client, make, device):
@@ -263,10 +263,12 @@ TOO_LONG = "The date range shouldn't be greater than 365 days"
 @pytest.mark.parametrize(("params", "message"), [
     ({"timezone": "Europe/Cazzuoli"}, "Unkown Time Zone"),
     ({"timezone": "Europe/Cazzuoli", "time": "3w"}, "Unkown Time Zone"),
-    ({"time": "3w"}, "Time range not supported"),
-    ({"time": "xd"}, "Time range not supported"),
-    ({"time": "400d"}, "Time range not supported"),
-    ({"start": "2024-05-01", "end": "2024-05-02 00:00:00"}, "Incorrect custom date format, should be YYYY-MM-DD H:M:S"),
+    ({"time": "3w"}, "Time range not supported (expected Nd, 1 ≤ N ≤ 365)"),
+    ({"time": "xd"}, "Time range not supported (expected Nd, 1 ≤ N ≤ 365)"),
+    ({"time": "400d"}, "Time range not supported (expected Nd, 1 ≤ N ≤ 365)"),
+    ({"start": "2024-05-01", "end": "2024-05-02 00:00:00"},
+     "Incorrect custom date format, should be YYYY-MM-DD H:M:S (e.g. 2024-05-02 10:15:00 in the requested timezone; "
+     "not ISO 8601)"),
     ({"start": "2022-01-01 00:00:00", "end": "2024-01-01 00:00:00"}, TOO_LONG),
     ({"start": "2024-05-02 00:00:00", "end": "2024-05-01 00:00:00"}, "start_date cannot be greater than end_date"),
     ({"start": "2999-01-01 00:00:00", "end": "2999-01-02 00:00:00"}, "start_date cannot be greater than today's date"),

@@ -621,7 +621,8 @@ def test_a_custom_range_before_year_one_in_utc_is_a_date_error(client, world):
     for url in (f"/api/v1/monitoring/device/{world.ids['device']}/", "/api/v1/monitoring/dashboard/"):
         response = client.get(f"{url}?{urlencode(bad)}", headers=world.headers)
         assert response.status_code == 400, url
-        assert response.get_json() == ["Incorrect custom date format, should be YYYY-MM-DD H:M:S"]
+        assert response.get_json() == ["Incorrect custom date format, should be YYYY-MM-DD H:M:S "
+                                       "(e.g. 2024-05-02 10:15:00 in the requested timezone; not ISO 8601)"]
         response = client.get(f"{url}?{urlencode({**bad, 'timezone': 'America/New_York'})}", headers=world.headers)
         assert response.status_code == 200, url  # the same wall times exist there
 

@@ -18,9 +18,12 @@ from flask_smorest import abort
 
 from monitoring.timeseries.chart_queries import Window
 
-TIME_RANGE_ERROR = "Time range not supported"
+# The reference's texts come first, then what is expected (docs/api.md §15.3): clients that
+# show the message teach their user, clients that look for the reference's text find it.
+TIME_RANGE_ERROR = "Time range not supported (expected Nd, 1 ≤ N ≤ 365)"
 TIMEZONE_ERROR = "Unkown Time Zone"  # sic: clients match the reference's spelling
-DATE_FORMAT_ERROR = "Incorrect custom date format, should be YYYY-MM-DD H:M:S"
+DATE_FORMAT_ERROR = ("Incorrect custom date format, should be YYYY-MM-DD H:M:S "
+                     "(e.g. 2024-05-02 10:15:00 in the requested timezone; not ISO 8601)")
 RANGE_TOO_LONG_ERROR = "The date range shouldn't be greater than 365 days"
 START_AFTER_END_ERROR = "start_date cannot be greater than end_date"
 START_IN_FUTURE_ERROR = "start_date cannot be greater than today's date"
