@@ -11,6 +11,9 @@ export DATABASE_URL
 # The database shares this machine's cores under 'make run': one worker per core plus one
 # measured best (bench/ingest.py --workers). Without make, gunicorn.conf.py's default applies.
 WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
+# The command line 'make run' prints for the CLI: with the database it started, so that it
+# works as printed in another terminal whatever DB_PORT or DATABASE_URL said.
+CLI = DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/flask --app wsgi
 
 .PHONY: help setup system venv assets db-start db-stop migrate run worker test lint bench-tools bench-ingest bench-geo
 
@@ -50,10 +53,11 @@ migrate: venv db-start
 run: setup migrate
 	@echo ""
 	@echo "  API docs:      http://127.0.0.1:$(PORT)/api/v1/docs/"
-	@echo "  First admin:   $(VENV)/bin/flask --app wsgi create-superuser --username admin --password '<password>'"
+	@echo "  Pages:         http://127.0.0.1:$(PORT)/api/v1/monitoring/dashboard/ (devices, map, notifications)"
+	@echo "  First admin:   $(CLI) create-superuser --username admin --password '<password>'"
 	@echo "  Database:      $(DATABASE_URL) (stop it with 'make db-stop')"
 	@if [ "$$(psql "$(DATABASE_URL)" -Atc 'SELECT count(*) FROM devices' 2>/dev/null)" = "0" ]; then \
-	  echo "  No devices yet: '$(VENV)/bin/flask --app wsgi seed-demo' adds demo devices with a week of data"; fi
+	  echo "  No devices yet: demo devices with a week of data: $(CLI) seed-demo"; fi
 	@echo ""
 	@# The worker (checks, webhooks, rollups, retention) runs beside gunicorn and exits when
 	@# gunicorn does: gunicorn takes over this shell's process id ($$$$) through exec.
