@@ -59,7 +59,9 @@ FINISH = text("""
 class Job:
     name: str
     period: timedelta
-    run: Callable[[], object]  # does the work in an app context; returns what it did (logged)
+    # Does the work in an app context; returns what it did (logged), or None when there was
+    # nothing to do: an idle worker logs what happens, not every pass that found nothing.
+    run: Callable[[], object | None]
 
 
 def lock_key(name: str) -> int:
@@ -90,7 +92,9 @@ def run_job(job: Job) -> bool:
             finally:
                 db.session.remove()
             duration = time.perf_counter() - started
-            if error is None:
+            if error is None and summary is None:
+                logger.debug("job %s: nothing to do (%.2fs)", job.name, duration)
+            elif error is None:
                 logger.info("job %s: %s (%.2fs)", job.name, summary, duration)
             lock.execute(FINISH, {"name": job.name, "duration_ms": round(duration * 1000),
                                   "summary": None if summary is None else str(summary)[:2000], "error": error})
@@ -159,6 +163,8 @@ def _deliver_webhooks():
     config = current_app.config
     summary = webhooks.deliver_due(policy=webhooks.Policy.from_config(config))
     pruned = webhooks.prune(older_than=timedelta(days=config["WEBHOOK_DELIVERIES_RETENTION_DAYS"]))
+    if summary.is_empty and not pruned:
+        return None
     return f"{summary}; {pruned} old deliveries pruned"
 
 

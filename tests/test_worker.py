@@ -136,6 +136,28 @@ def test_every_default_job_runs(app, app_context, make):
     assert job_row("checks").last_summary.startswith("2 automatic checks created; 2 checks")
 
 
+def test_an_idle_worker_logs_what_happened_not_that_nothing_did(app, app_context, make, caplog):
+    """The recovery checks (every 5 s) and the webhooks (every 10 s) log a line only when
+    they did something; the job's record says when it last ran either way."""
+    jobs = [job for job in worker.default_jobs(app.config) if job.name in ("recovery-checks", "webhooks")]
+    with caplog.at_level("DEBUG", logger="monitoring.worker"):
+        assert worker.run_due(app, jobs) == ["recovery-checks", "webhooks"]
+    lines = [(record.levelname, record.getMessage()) for record in caplog.records]
+    assert [level for level, _ in lines] == ["DEBUG", "DEBUG"]
+    assert all("nothing to do" in message for _, message in lines), lines
+    assert job_row("webhooks").last_summary is None and job_row("webhooks").last_finished_at is not None
+
+    caplog.clear()
+    device = make.device(make.org())
+    db.session.execute(text("INSERT INTO check_requests (device_id) VALUES (:id)"), {"id": device.id})
+    db.session.commit()
+    db.session.execute(text("UPDATE worker_jobs SET last_started_at = NULL"))
+    db.session.commit()
+    with caplog.at_level("INFO", logger="monitoring.worker"):
+        worker.run_due(app, jobs)
+    assert [record.getMessage().split(":")[0] for record in caplog.records] == ["job recovery-checks"]
+
+
 def test_the_accounts_job_deletes_expired_sessions_and_forgotten_login_data(app, app_context, make):
     from monitoring.services.accounts import sessions
 

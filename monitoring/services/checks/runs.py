@@ -312,10 +312,11 @@ def wifi_clients_snoozed(now: datetime | None = None) -> bool:
     return snooze.is_snoozed(schedule, now=local)
 
 
-def run_requested_checks(*, limit: int = 500) -> str:
+def run_requested_checks(*, limit: int = 500) -> str | None:
     """Recovery detection (docs/metrics.md §5.5) for the devices that asked: a device still
     critical without critical checks becomes ``ok``; one with them becomes ``problem`` at
-    once if its metrics no longer say critical, then its critical checks run and decide."""
+    once if its metrics no longer say critical, then its critical checks run and decide.
+    What it did, or None when no device asked."""
     requested = list(db.session.scalars(text(
         """DELETE FROM check_requests WHERE device_id IN (
                SELECT device_id FROM check_requests ORDER BY requested_at LIMIT :limit FOR UPDATE SKIP LOCKED)
@@ -323,7 +324,7 @@ def run_requested_checks(*, limit: int = 500) -> str:
     ).bindparams(limit=limit)))
     if not requested:
         db.session.commit()
-        return "no requests"
+        return None
     critical = list(db.session.scalars(
         select(DeviceMonitoring.device_id).where(DeviceMonitoring.device_id.in_(requested),
                                                  DeviceMonitoring.status == "critical")

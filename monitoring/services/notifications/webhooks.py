@@ -94,6 +94,11 @@ class DeliverySummary:
         return (f"{self.delivered} delivered, {self.retrying} to retry, {self.given_up} given up, "
                 f"{self.postponed} postponed")
 
+    @property
+    def is_empty(self) -> bool:
+        """No delivery was due."""
+        return not (self.delivered or self.retrying or self.given_up or self.postponed)
+
 
 @dataclass(frozen=True)
 class _Row:
