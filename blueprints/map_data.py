@@ -32,9 +32,10 @@ geojson_blp = Blueprint(
 def locations_geojson(args):
     """Locations with devices as a GeoJSON FeatureCollection
 
-    Newest locations first; 1000 features per page unless `page_size` says otherwise (no
-    upper limit). `ok_count`, `problem_count`, `critical_count` and `unknown_count` count the
-    devices by health status; deactivated devices count in `device_count` only.
+    Newest locations first, 1000 per page (`page_size` sets another size, with no upper
+    limit), so one page usually holds every location. `ok_count`, `problem_count`,
+    `critical_count` and `unknown_count` count the devices by health status; deactivated
+    devices count in `device_count` only.
     """
     return map_data.geojson_page(user=authenticated_user(), **args)
 

@@ -2,7 +2,14 @@
 from marshmallow import fields, missing
 
 from monitoring.models import HEALTH_STATUSES, LOCATION_TYPES
-from monitoring.services.geo.map_data import device_admin_url, floor_name, indoor_position, status_label
+from monitoring.services.geo.map_data import (
+    GEOJSON_PAGE_SIZE,
+    INDOOR_PAGE_SIZE,
+    device_admin_url,
+    floor_name,
+    indoor_position,
+    status_label,
+)
 from monitoring.services.inventory.floorplans import image_url
 from schemas.common import BaseSchema, UTCDateTime, page_of
 from schemas.filters import Choice, ChoiceList, ChoiceUUID, FilterSchema, Number, QueryBoolean
@@ -21,6 +28,8 @@ class SameObject(fields.Nested):
 # --- GeoJSON -----------------------------------------------------------------------------
 
 class GeoJsonFilterSchema(FilterSchema):
+    page_size = fields.String(metadata={"description": f"features per page (default {GEOJSON_PAGE_SIZE}, no upper "
+                                                      "limit)"})
     organization = ChoiceUUID(metadata={"description": "organization id"})
     organization_slug = fields.String(metadata={"description": "organization slug"})
     is_mobile = QueryBoolean(metadata={"description": "`true` or `false`"})
@@ -98,6 +107,7 @@ class LocationDeviceListSchema(page_of(LocationDeviceSchema)):
 # --- indoor positions ---------------------------------------------------------------------
 
 class IndoorCoordinatesFilterSchema(FilterSchema):
+    page_size = fields.String(metadata={"description": f"positions per page (default {INDOOR_PAGE_SIZE}, max 100)"})
     floor = Number(metadata={"description": "floor number; default: the ground floor or the lowest above it"})
 
 
