@@ -118,8 +118,11 @@
 
     traces.forEach(function (trace, index) {
       const values = scaled[index];
+      // Dots where a line has too few values to be seen as a line (a check's first results).
+      const known = values.reduce((count, v) => count + (v === null ? 0 : 1), 0);
       const entry = {label: trace.name, stroke: trace.color, width: 2, value: (u, v) => format(v),
-                     points: {show: false}, spanGaps: !!chart.connect_points};
+                     points: {show: known < 60, size: 5, fill: trace.color}, spanGaps: !!chart.connect_points};
+      if (chart.colorscale || trace.kind !== "lines") entry.points = {show: false};
       if (chart.colorscale) {
         // Bars of one height, coloured by the scale; the value itself shows on hover.
         const colors = values.map((v) => (scaleEntry(chart.colorscale, v) || [])[1] || null);
@@ -178,7 +181,11 @@
       },
       axes: [
         {},
-        chart.colorscale ? {show: false} : {size: 60, values: (u, ticks) => ticks.map((t) => round(t) + unit.suffix)},
+        chart.colorscale ? {show: false} : {
+          values: (u, ticks) => ticks.map((t) => round(t) + unit.suffix),
+          // Wide enough for the longest label ("0.008 ms", "-105 dBm").
+          size: (u, labels) => 22 + 8 * Math.max(3, ...(labels || []).map((label) => String(label).length)),
+        },
       ],
     };
     return {options: options, data: data, traces: traces, unit: unit};
