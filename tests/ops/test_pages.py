@@ -18,6 +18,7 @@ import pytest
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as when
 from sqlalchemy import select, text
@@ -185,6 +186,22 @@ def check_dashboard(browser, demo: Demo) -> None:
         wait(browser, lambda driver, status=status: driver.find_element(By.ID, f"count-{status}").text != "…")
         assert browser.find_element(By.ID, f"count-{status}").text == str(expected)
     assert browser.find_element(By.ID, "count-critical").text == "1"
+    # The filters are the API's: a location's charts are the API's answer for that location.
+    location = demo.get("/api/v1/monitoring/geojson/")["features"][0]["id"]
+    choice = wait(browser, lambda driver: driver.find_elements(
+        By.CSS_SELECTOR, f"#filter-location option[value='{location}']"))[0]
+    browser.execute_script("arguments[0].selected = true; arguments[0].parentNode.dispatchEvent("
+                           "new Event('change', {bubbles: true}))", choice)
+    wait(browser, lambda driver: f"location_id={location}" in driver.current_url)
+    wait_drawn(browser)
+    filtered = demo.get("/api/v1/monitoring/dashboard/", location_id=location)
+    assert drawn_charts(browser) == expected_charts(filtered)
+    clients = next(i for i, chart in enumerate(filtered["charts"]) if chart["title"] == "General WiFi Clients")
+    values = filtered["charts"][clients]["traces"][0][1]
+    assert values != answer["charts"][clients]["traces"][0][1]  # the filter changes what is drawn
+    figure = browser.find_elements(By.CSS_SELECTOR, "#charts .chart")[clients]
+    assert data_table(browser, figure) == [[label, "–" if value is None else f"{value:g}"]
+                                           for label, value in zip(filtered["x"], values, strict=True)]
 
 
 def check_device_page(browser, demo: Demo) -> dict:
@@ -307,13 +324,28 @@ def check_chart_details(browser, answer: dict) -> None:
         return Array.from(u.ctx.getImageData(x, y, 1, 1).data.slice(0, 3));
     """, uptime_index, last)
     assert pixel == [int(threshold_color[i:i + 2], 16) for i in (1, 3, 5)]
-    # The collapsed table: one row per label, the values as the API gave them. It is built
-    # when opened, by the "toggle" event, which fires after the click returns.
+    # Hovering the bar shows its time, its value and the value's label.
+    over = figure.find_element(By.CSS_SELECTOR, ".u-over")
+    left = browser.execute_script("const u = document.getElementById('charts')._plots[arguments[0]];"
+                                  "return u.valToPos(u.data[0][arguments[1]], 'x');", uptime_index, last)
+    ActionChains(browser).move_to_element_with_offset(over, round(left - over.size["width"] / 2), 0).perform()
+    label = next(label for threshold, _, label in uptime["colorscale"]["map"]
+                 if threshold is None or threshold <= values[last])
+    legend = [cell.text for cell in figure.find_elements(By.CSS_SELECTOR, ".u-legend .u-value")]
+    assert legend == [answer["x"][last], f"{values[last]:g}% ({label})"]
+    # The collapsed table: one row per label, the values as the API gave them.
+    rows = data_table(browser, figure)
+    assert [row[0] for row in rows] == answer["x"]
+    assert rows[last][1] == f"{values[last]:g} ({label})"
+
+
+def data_table(browser, figure) -> list[list[str]]:
+    """Open a chart's data table (built by the "toggle" event, which fires after the click
+    returns) and read its rows."""
     figure.find_element(By.CSS_SELECTOR, "details summary").click()
-    rows = wait(browser, lambda _: figure.find_elements(By.CSS_SELECTOR, "details tbody tr"))
-    assert len(rows) == len(answer["x"])
-    assert rows[last].find_element(By.TAG_NAME, "th").text == answer["x"][last]
-    assert rows[last].find_element(By.TAG_NAME, "td").text.startswith(f"{values[last]:g}")
+    wait(browser, lambda _: figure.find_elements(By.CSS_SELECTOR, "details tbody tr"))
+    return browser.execute_script("return Array.from(arguments[0].querySelectorAll('details tbody tr'))"
+                                  ".map(row => Array.from(row.cells).map(cell => cell.textContent))", figure)
 
 
 def check_device_list(browser, demo: Demo) -> None:
@@ -372,6 +404,8 @@ def check_map(browser, demo: Demo) -> None:
     assert "1 device in all" in popup.text
     assert popup.find_element(By.CSS_SELECTOR, "a.location-devices").get_attribute("href") == \
         f"{demo.base}/api/v1/monitoring/location/{critical_location}/device/"
+    check_location_devices(browser, demo, critical_location)
+    open_page(browser, f"{demo.base}/api/v1/monitoring/geojson/", "#map[data-ready=true]")
     # An indoor location: its floorplan with the positions of the indoor-coordinates endpoint.
     indoor = next(f for f in answer["features"] if f["properties"]["type"] == "indoor")
     browser.execute_script("arguments[0].click()",
@@ -383,6 +417,20 @@ def check_map(browser, demo: Demo) -> None:
     placed = browser.find_elements(By.CSS_SELECTOR, "#floorplan .map-marker")
     assert sorted(m.get_attribute("data-device") for m in placed) == sorted(p["device_id"] for p in positions)
     assert browser.find_element(By.ID, "indoor-title").text == positions[0]["floor_name"]
+
+
+def check_location_devices(browser, demo: Demo, location: str) -> None:
+    """A location's devices, as the map's popup links to them."""
+    answer = demo.get(f"/api/v1/monitoring/location/{location}/device/")
+    open_page(browser, f"{demo.base}/api/v1/monitoring/location/{location}/device/", "#location-devices tbody tr")
+    assert row_names(browser, "#location-devices") == [device["name"] for device in answer["results"]]
+    for row, device in zip(browser.find_elements(By.CSS_SELECTOR, "#location-devices tbody tr"), answer["results"],
+                           strict=True):
+        assert row.find_element(By.CSS_SELECTOR, ".status").get_attribute("data-status") == \
+            device["monitoring"]["status"]
+        assert row.find_element(By.CSS_SELECTOR, "th a").get_attribute("href") == \
+            f"{demo.base}/api/v1/monitoring/device/{device['id']}/"
+    check_page_hygiene(browser, demo.base, "location-devices")
 
 
 def check_notifications(browser, demo: Demo) -> None:
