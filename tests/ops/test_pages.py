@@ -217,6 +217,7 @@ def check_device_page(browser, demo: Demo) -> dict:
     assert timings["device_page_365d_interactive_ms"] < INTERACTIVE_WITHIN_MS, timings
     answer = demo.get(f"/api/v1/monitoring/device/{device}/", time="365d")
     assert drawn_charts(browser) == expected_charts(answer)
+    timings["device_page_365d_charts"] = len(answer["charts"])
     check_page_hygiene(browser, demo.base, "device-365d")
 
     browser.get(url + "?time=1d")
