@@ -24,8 +24,11 @@ from monitoring.timeseries.chart_queries import (
 )
 from monitoring.timeseries.rollups import refresh_rollups
 from monitoring.timeseries.sources import DISTINCT, NUMERIC
+from tests.charts.office_network import FIRST, NOW, sample_times
 from tests.charts.support import add_metric, add_points, at, clients, resource, traffic
-from tests.charts.test_rollups import FIRST, NOW, SAMPLES, windows
+from tests.charts.test_rollups import windows
+
+SAMPLES = len(sample_times())  # the office network's timeline: every 20 minutes, up to minutes before NOW
 
 WIRELESS = ("wlan0", "wlan1", "wlan2", "wlan3")
 # eth0 is wired; wlan3 stops sending a third of the way through; wlan9 has metrics but

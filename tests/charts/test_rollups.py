@@ -1,6 +1,7 @@
 """Hourly rollups: a chart read from rollups (wholly or partly) equals the chart read from raw
-points, for every chart type, in a whole-hour zone (with a DST change in the window) and a
-:30 zone; the refresh step, its watermark, late points, the backlog and the CLI command."""
+points, for every chart type of the office network (``office_network.py``), in a whole-hour
+zone (with a DST change in the window) and a :30 zone; the refresh step, its watermark, late
+points, the backlog and the CLI command."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +11,6 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 
 from monitoring.extensions import db
-from monitoring.models import FloorPlan
 from monitoring.registry import CHARTS
 from monitoring.services.charts import device as device_charts
 from monitoring.services.charts.builder import ChartRequest, build_charts, chart_series
@@ -28,87 +28,28 @@ from monitoring.timeseries.chart_queries import (
 )
 from monitoring.timeseries.rollups import announce, refresh_rollups
 from monitoring.timeseries.sample_store import WriteBatch
-from tests.charts.support import TABLES, add_metric, add_points, at, clients, ping, resource, signal, traffic
-
-NOW = at("2024-10-31 10:17:00")
-FIRST = at("2024-10-20 00:00:00")
-# Every 20 minutes for 11 days and 10 hours, up to minutes before NOW: the last day of a
-# long range is then read from hours, ten-minute periods and raw points. Europe/Rome leaves
-# summer time on 27 October.
-SAMPLES = 11 * 72 + 31
-NEWEST = FIRST + timedelta(minutes=20 * (SAMPLES - 1), seconds=59)
+from tests.charts.office_network import NEWEST, NOW, WATERMARKS, OfficeNetwork, write_office_network
+from tests.charts.support import TABLES, add_points, at, clients, resource
 
 
 @pytest.fixture
-def network(make):
-    """Two devices in two organizations with every kind of point. The first one moves from a
-    location with a floorplan to another in the middle of an hour."""
-    first_org, second_org = make.org(), make.org()
-    first, second = make.device(first_org), make.device(second_org)
-    lobby, annex = make.location(first_org), make.location(first_org)
-    floorplan = FloorPlan(organization_id=first_org.id, location_id=lobby.id, floor=1)
-    db.session.add(floorplan)
-    db.session.commit()
-    floorplan_id = floorplan.id
-    for configuration, ifname in (("ping", ""), ("cpu", ""), ("memory", ""), ("disk", ""), ("clients", "wlan0"),
-                                  ("traffic", "eth0"), ("traffic", "wlan0"), ("signal_strength", "lte0"),
-                                  ("signal_quality", "lte0"), ("access_tech", "lte0")):
-        add_metric(first, configuration, ifname=ifname, name=f"{ifname} {configuration}")
-    rows = {name: [] for name in TABLES}
-    for n in range(SAMPLES):
-        for index, device in enumerate((first, second)):
-            moment = FIRST + timedelta(minutes=20 * n, seconds=(n * 7 + index * 13) % 60 if n % 3 else 0)
-            time = moment.strftime("%Y-%m-%d %H:%M:%S")
-            if index == 0:
-                tags = ({"location_id": lobby.id, "floorplan_id": floorplan_id} if n < 400
-                        else {"location_id": annex.id, "floorplan_id": None})
-            else:
-                tags = {"location_id": None, "floorplan_id": None}
-            tags["organization_id"] = device.organization_id
-            reachable = 0 if (n + index) % 9 == 0 else 1
-            rtt = {"rtt_min": 1 + n % 5 / 7, "rtt_max": 9 + n % 4 / 3, "rtt_avg": 4 + n % 7 / 9} if reachable else {}
-            loss = n * 17 % 13 / 3 if reachable else 100.0
-            rows["ping_points"].append(ping(device, time, reachable, loss=loss, **rtt))
-            rows["cpu_points"].append(resource(device, "cpu_points", time, (n * 37 + index) % 1000 / 7))
-            rows["memory_points"].append(resource(device, "memory_points", time, 40 + n % 23 / 3))
-            rows["disk_points"].append(resource(device, "disk_points", time, 55.5 + n % 11 * 0.1))
-            rows["signal_points"].append(signal(
-                device, time,
-                signal_strength=None if n % 10 == 0 else -(60 + n % 20),
-                signal_power=-(90 + n % 15) if n % 4 else None,
-                signal_quality=-(n % 12) - 0.5 if n % 2 else None,
-                snr=n % 9 - 4.5,
-                access_tech=(4, 4, 3, 5, 4, 3)[n % 6],
-            ))
-            for ifname in ("eth0", "wlan0") if index == 0 else ("wan",):
-                rows["traffic_points"].append(
-                    traffic(device, time, ifname, n * 1_000_003 % 50_000_000, n * 7_000_001 % 90_000_000, **tags))
-            # client pools that grow over time and overlap between the two devices
-            pool, count, ifname = (n // 30, n % 4, "wlan0") if index == 0 else (n // 45, 2, "wlan1")
-            macs = [f"aa:00:00:00:{(pool + j) // 256:02x}:{(pool + j) % 256:02x}" for j in range(count)]
-            if index == 0 and n in (0, 473, 579):
-                # seen long ago, then again just after the watermarks the test sets: a client
-                # that has an id but is in no bitmap of its bucket
-                macs.append("aa:ff:00:00:00:01")
-            rows["wifi_client_points"].extend(clients(device, time, ifname, macs, **tags))
-    for name, table_rows in rows.items():
-        add_points(name, table_rows)
-    return {"device": first, "orgs": (first_org, second_org), "locations": (lobby, annex), "floorplan": floorplan_id}
+def network(make) -> OfficeNetwork:
+    """The office network of ``tests/charts/office_network.py``, written point by point."""
+    return write_office_network(make)
 
 
-def requests_of(network) -> list[ChartRequest]:
-    first_org, second_org = network["orgs"]
-    lobby, _ = network["locations"]
+def requests_of(network: OfficeNetwork) -> list[ChartRequest]:
+    first_org, second_org = network.organizations
     scopes = [
         SeriesFilter(),
         SeriesFilter(organization_ids=(first_org.id,)),
-        SeriesFilter(organization_ids=(first_org.id, second_org.id), location_ids=(lobby.id,)),
-        SeriesFilter(floorplan_ids=(network["floorplan"],)),
+        SeriesFilter(organization_ids=(first_org.id, second_org.id), location_ids=(network.lobby.id,)),
+        SeriesFilter(floorplan_ids=(network.lobby_floorplan_id,)),
     ]
     general = [ChartRequest("gen_wifi_clients", scope) for scope in scopes]
     general += [ChartRequest("general_traffic", SeriesFilter(**{**scope.__dict__, "ifnames": ("eth0", "wan")}))
                 for scope in scopes]
-    return device_charts.chart_requests(network["device"].id) + general
+    return device_charts.chart_requests(network.access_point.id) + general
 
 
 WINDOWS = [{"time": "1d"}, {"time": "3d"}, {"time": "7d"}, {"time": "12d"}, {"time": "30d"}, {"time": "365d"},
@@ -152,13 +93,10 @@ def test_charts_from_rollups_equal_charts_from_raw_points(network, timezone):
     # every chart type has data: nothing compared is vacuous
     titles = {chart["title"] for _, charts in raw for chart in charts}
     assert len(titles) == 14, titles
-    # partly from rollups: the watermark mid-hour, then after the change of time in Rome
-    refresh_rollups(db.session, until=at("2024-10-26 13:27:00"))
-    assert all_charts(requests, chart_windows) == raw
-    refresh_rollups(db.session, until=at("2024-10-28 00:43:00"))
-    assert all_charts(requests, chart_windows) == raw
-    refresh_rollups(db.session, until=NOW)
-    assert all_charts(requests, chart_windows) == raw
+    # partly from rollups: the watermark mid-hour, then after the change of time in Rome, then now
+    for watermark in WATERMARKS:
+        refresh_rollups(db.session, until=watermark)
+        assert all_charts(requests, chart_windows) == raw, watermark
 
     # Without raw points, a chart read wholly from rollups is still the same; one read from
     # raw points only (25-minute buckets; device charts in 10-minute buckets or in Kolkata,
