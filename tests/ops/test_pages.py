@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as when
 from sqlalchemy import select, text
 
-from monitoring.browsable.views import STATUS_COLORS
+from monitoring.browsable.views import NAVIGATION, STATUS_COLORS
 from monitoring.extensions import db
 from monitoring.models import Device, Notification, User
 from monitoring.services.notifications import texts as notification_texts
@@ -174,6 +174,7 @@ def test_every_page_draws_what_the_api_answers(app, site, browser):
     check_page_hygiene(browser, site.base, "wifi-sessions")
     check_nearby_devices(browser, demo)
     check_page_hygiene(browser, site.base, "nearby-devices")
+    check_navigation(browser, site.base)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     (ARTEFACTS / "timings.json").write_text(json.dumps(timings, indent=2))
 
@@ -473,3 +474,15 @@ def check_nearby_devices(browser, demo: Demo) -> None:
     assert row_names(browser, "#nearby-devices") == [d["name"] for d in answer["results"]]
     assert all(d["monitoring_data"] for d in answer["results"])  # the JSON carries each sample ...
     assert browser.execute_script("return document.documentElement.scrollHeight") < 1500  # ... the page does not
+
+
+def check_navigation(browser, base: str) -> None:
+    """Every page has the navigation bar; each of its links leads to its page, marked current."""
+    for label, path in NAVIGATION:
+        click_to_leave(browser, browser.find_element(By.LINK_TEXT, label))
+        wait(browser, lambda driver, path=path: urlsplit(driver.current_url).path == path)
+        current = browser.find_elements(By.CSS_SELECTOR, "#navigation a[aria-current=page]")
+        assert [link.text for link in current] == [label]
+        assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
+        assert [link.text for link in browser.find_elements(By.CSS_SELECTOR, "#navigation a")] == \
+            [label for label, _ in NAVIGATION]
