@@ -280,6 +280,21 @@ def test_parameter_errors(client, headers, device, params, message):
     assert response.get_json() == [message]
 
 
+def test_one_end_alone_is_ignored_and_the_documentation_says_so(client, headers, device):
+    """A `start` without `end` (or the reverse) reads the `time` window, as the reference
+    does: not an error, so the parameters' help says it."""
+    post_sample(client, device, sample_document())
+    week = client.get(url(device, time="7d"), headers=headers).get_json()
+    assert len(week["x"]) > 1 and week["charts"]
+    for one_end in ({"start": "2024-05-01 00:00:00"}, {"end": "2024-05-01 00:00:00"}):
+        assert client.get(url(device, time="7d", **one_end), headers=headers).get_json() == week
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/monitoring/device/{pk}/", "/api/v1/monitoring/dashboard/"):
+        help_of = {p["name"]: p["description"] for p in spec["paths"][path]["get"]["parameters"] if "name" in p}
+        assert "either alone is ignored and `time` applies" in help_of["start"]
+        assert help_of["end"].endswith("only with `start`")
+
+
 def test_end_in_the_future(client, headers, device):
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     params = {"start": (tomorrow - timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S"),
