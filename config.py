@@ -4,8 +4,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -63,12 +65,54 @@ def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Netwo
     return tuple(networks)
 
 
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:54329/monitoring"
+LOCAL_HOSTS = {"", "127.0.0.1", "localhost", "::1"}
+
+
 def database_url(raw: str) -> str:
-    """Accept the usual ``postgresql://`` / ``postgres://`` URLs; the driver is psycopg2."""
+    """Accept the usual ``postgresql://`` / ``postgres://`` URLs; the driver is psycopg2.
+
+    libpq's multi-host form (``postgresql://u@db1:5432,db2:5432/monitoring?target_session_attrs=
+    read-write``) is written the way SQLAlchemy takes it, one ``host=`` parameter per host:
+    libpq then tries them in turn, as it would with the original URL."""
     for prefix in ("postgresql://", "postgres://"):
         if raw.startswith(prefix):
-            return "postgresql+psycopg2://" + raw[len(prefix):]
-    return raw
+            raw = "postgresql+psycopg2://" + raw[len(prefix):]
+            break
+    scheme, rest = raw.split("://", 1) if "://" in raw else ("", raw)
+    netloc, _, path_and_query = rest.partition("/")
+    userinfo, _, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return raw
+    path, _, query = path_and_query.partition("?")
+    parameters = [("host", host) for host in hosts.split(",")] + parse_qsl(query)
+    user = f"{userinfo}@" if userinfo else ""
+    return f"{scheme}://{user}/{path}?{urlencode(parameters, quote_via=quote, safe=':[]')}"
+
+
+def database_urls(raw: str) -> tuple[str, ...]:
+    """Comma-separated libpq URLs (each may itself list several hosts with commas)."""
+    return tuple(database_url(url.strip()) for url in re.split(r",\s*(?=postgres(?:ql)?://)", raw) if url.strip())
+
+
+def database_hosts(raw: str) -> list[str]:
+    """The host names a libpq URL names (several for a multi-host URL; ``""`` for a Unix
+    socket or the default)."""
+    parts = urlsplit(raw.strip())
+    netloc = parts.netloc.rpartition("@")[2]
+    hosts = [host.rsplit(":", 1)[0] if not host.endswith("]") else host for host in netloc.split(",")]
+    hosts += [value for name, value in parse_qsl(parts.query) if name == "host"]
+    return [host.strip("[]") for host in hosts]
+
+
+def replica_binds(urls: tuple[str, ...]) -> dict[str, str]:
+    """Flask-SQLAlchemy binds of the replicas: one engine each, ``replica-1``, ``replica-2`` …"""
+    return {f"replica-{number}": url for number, url in enumerate(urls, 1)}
+
+
+def is_local_database(raw: str) -> bool:
+    """Whether every host of the URL is this machine (loopback or a Unix socket)."""
+    return all(host in LOCAL_HOSTS or host.startswith("/") for host in database_hosts(raw))
 
 
 def read_or_create_secret(key_file: Path) -> str:
@@ -109,18 +153,13 @@ def _read_secret(key_file: Path) -> str:
     return secret
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one kept in var/ so sessions survive restarts."""
-    return os.environ.get("SECRET_KEY") or read_or_create_secret(BASE_DIR / "var" / "secret_key")
-
-
-class Config:
-    """Settings of a running service. Every value can be set from the environment."""
-
-    SQLALCHEMY_DATABASE_URI = database_url(
-        env_str("DATABASE_URL", "postgresql://postgres@127.0.0.1:54329/monitoring")
-    )
-    SQLALCHEMY_ENGINE_OPTIONS = {
+def engine_options(*, transaction_pooling: bool) -> dict:
+    """SQLAlchemy engine options of every database engine (primary and replicas)."""
+    connect_args = {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3)}
+    if not transaction_pooling:
+        # Set once per connection. A pooler in transaction mode refuses this startup parameter.
+        connect_args["options"] = f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000)}"
+    return {
         "pool_pre_ping": True,
         # Error messages (and so logs) never carry statement parameters: keys, password hashes.
         "hide_parameters": True,
@@ -128,11 +167,45 @@ class Config:
         "max_overflow": env_int("DB_MAX_OVERFLOW", 5),
         # A request never waits long for the database: fail fast with 503 instead.
         "pool_timeout": env_int("DB_POOL_TIMEOUT", 5),
-        "connect_args": {
-            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
-            "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000)}",
-        },
+        "connect_args": connect_args,
     }
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in var/ so sessions survive restarts.
+
+    A database on another machine means, or may mean, several app hosts: each would make a
+    key of its own, and a browser session started on one would not be read by the others.
+    So then the key must be set, and the service refuses to start without it."""
+    secret = os.environ.get("SECRET_KEY")
+    if secret:
+        return secret
+    if not is_local_database(env_str("DATABASE_URL", DEFAULT_DATABASE_URL)):
+        raise RuntimeError("SECRET_KEY must be set when DATABASE_URL is not on this machine: every app host "
+                           "must sign sessions with the same key (docs/operations.md, Scaling out)")
+    return read_or_create_secret(BASE_DIR / "var" / "secret_key")
+
+
+class Config:
+    """Settings of a running service. Every value can be set from the environment."""
+
+    SQLALCHEMY_DATABASE_URI = database_url(env_str("DATABASE_URL", DEFAULT_DATABASE_URL))
+    # Through a pooler in transaction mode (PgBouncer's pool_mode = transaction): no
+    # session state is kept across transactions and no startup parameter is sent; the
+    # statement timeout is set in each transaction instead (monitoring/database.py).
+    DB_TRANSACTION_POOLING = env_bool("DB_TRANSACTION_POOLING", False)
+    DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 30000)
+    SQLALCHEMY_ENGINE_OPTIONS = engine_options(transaction_pooling=DB_TRANSACTION_POOLING)
+    # Streaming replicas for the heavy reads (monitoring/replicas.py), as libpq URLs; each is
+    # an engine of its own ("replica-1", …), with the same options as the primary's.
+    DATABASE_REPLICA_URLS = database_urls(env_str("DATABASE_REPLICA_URLS", ""))
+    SQLALCHEMY_BINDS = replica_binds(DATABASE_REPLICA_URLS)
+    # A replica further behind than this is not waited for; one not caught up with the
+    # primary within REPLICA_WAIT_MS is passed over (the read goes to the next, or to the
+    # primary); one that failed is not asked again for REPLICA_RETRY_SECONDS.
+    REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+    REPLICA_WAIT_MS = env_int("REPLICA_WAIT_MS", 50)
+    REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SECRET_KEY = _secret_key()
 

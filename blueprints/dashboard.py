@@ -4,6 +4,7 @@ from __future__ import annotations
 from blueprints.chart_export import CSV_SCHEMA, csv_response
 from monitoring.auth import authenticated_user, user_required
 from monitoring.extensions import Blueprint
+from monitoring.replicas import heavy_read
 from monitoring.services.charts import dashboard
 from monitoring.services.charts import window as chart_window
 from monitoring.services.charts.builder import charts_csv
@@ -19,6 +20,7 @@ blp = Blueprint(
 
 @blp.route("/", methods=["GET"])
 @user_required
+@heavy_read
 @blp.arguments(DashboardArgsSchema, location="query")
 @blp.response(200, DashboardSchema)
 @blp.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv",

@@ -9,6 +9,7 @@ from blueprints.chart_export import CSV_SCHEMA, csv_response
 from monitoring.auth import authenticated_user, key_or_user, manager_required
 from monitoring.extensions import Blueprint
 from monitoring.observability.prometheus_metrics import record_points_written
+from monitoring.replicas import heavy_read
 from monitoring.security_schemes import DEVICE_AUTH
 from monitoring.services.charts import device as device_charts
 from monitoring.services.charts import window as chart_window
@@ -69,6 +70,7 @@ device_key_or_user = key_or_user(
 
 @blp.route("/<device_pk:pk>/", methods=["GET"])
 @device_key_or_user
+@heavy_read
 @blp.arguments(DeviceDetailArgsSchema, location="query")
 @blp.response(200, DeviceDetailSchema)
 @blp.alt_response(200, schema=CSV_SCHEMA, content_type="text/csv",
@@ -92,6 +94,7 @@ def get_device_detail(args, device):
 
 @blp.route("/", methods=["GET"])
 @manager_required
+@heavy_read
 @blp.arguments(MonitoringDeviceFilterSchema, location="query")
 @blp.response(200, page_of(MonitoringDeviceSchema))
 def list_devices(args):
@@ -101,6 +104,7 @@ def list_devices(args):
 
 @blp.route("/<uuid:pk>/metric/", methods=["GET"])
 @manager_required
+@heavy_read
 @blp.arguments(MetricFilterSchema, location="query")
 @blp.response(200, MetricSchema(many=True))
 @blp.alt_response(404, schema=ErrorSchema, description="Unknown device, or one of another organization")

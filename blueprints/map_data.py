@@ -8,6 +8,7 @@ from functools import wraps
 
 from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
+from monitoring.replicas import heavy_read
 from monitoring.services.geo import map_data
 from schemas.common import ErrorSchema
 from schemas.map_data import (
@@ -27,6 +28,7 @@ geojson_blp = Blueprint(
 
 @geojson_blp.route("/", methods=["GET"])
 @manager_required
+@heavy_read
 @geojson_blp.arguments(GeoJsonFilterSchema, location="query")
 @geojson_blp.response(200, LocationFeatureCollectionSchema)
 def locations_geojson(args):
@@ -61,6 +63,7 @@ def visible_location(view):
 @location_blp.route("/<uuid:location_id>/device/", methods=["GET"])
 @manager_required
 @visible_location
+@heavy_read
 @location_blp.arguments(LocationDeviceFilterSchema, location="query")
 @location_blp.response(200, LocationDeviceListSchema)
 @location_blp.alt_response(404, schema=ErrorSchema, description="No such location, or not visible")
@@ -75,6 +78,7 @@ def location_devices(args, location):
 @location_blp.route("/<uuid:location_id>/indoor-coordinates/", methods=["GET"])
 @manager_required
 @visible_location
+@heavy_read
 @location_blp.arguments(IndoorCoordinatesFilterSchema, location="query")
 @location_blp.response(200, IndoorCoordinatesListSchema)
 @location_blp.alt_response(404, schema=ErrorSchema, description="No such location, or not visible")

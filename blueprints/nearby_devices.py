@@ -5,6 +5,7 @@ from flask import request
 
 from monitoring.auth import key_or_user, require_manager
 from monitoring.extensions import Blueprint
+from monitoring.replicas import heavy_read
 from monitoring.services.geo import nearby_devices as nearby
 from schemas.common import ErrorSchema, page_of
 from schemas.nearby_devices import NearbyDeviceFilterSchema, NearbyDeviceSchema
@@ -26,6 +27,7 @@ def _reference(pk):
 
 @blp.route("/<uuid:pk>/nearby-devices/", methods=["GET"])
 @key_or_user(_reference, into="reference")
+@heavy_read
 @blp.arguments(NearbyDeviceFilterSchema, location="query")
 @blp.response(200, page_of(NearbyDeviceSchema))
 @blp.alt_response(404, schema=ErrorSchema, description="The device has no location, is not visible, or the key "

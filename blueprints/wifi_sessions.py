@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
+from monitoring.replicas import heavy_read
 from monitoring.services.geo import wifi_sessions as wifi_session_history
 from schemas.common import ErrorSchema, page_of
 from schemas.wifi_sessions import WifiSessionFilterSchema, WifiSessionSchema
@@ -16,6 +17,7 @@ blp = Blueprint(
 
 @blp.route("/", methods=["GET"])
 @manager_required
+@heavy_read
 @blp.arguments(WifiSessionFilterSchema, location="query")
 @blp.response(200, page_of(WifiSessionSchema))
 def list_wifi_sessions(args):
@@ -25,6 +27,7 @@ def list_wifi_sessions(args):
 
 @blp.route("/<uuid:session_id>/", methods=["GET"])
 @manager_required
+@heavy_read
 @blp.response(200, WifiSessionSchema)
 @blp.alt_response(404, schema=ErrorSchema, description="No such session, or not visible")
 def get_wifi_session(session_id):

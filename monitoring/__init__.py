@@ -11,7 +11,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
 
     # Imported here, not at the top: importing any module of the package runs this file first
     # (``import monitoring.models`` does), and that must not pull in the whole application.
-    from monitoring import auth, browsable, cli, converters, extensions, security_schemes
+    from monitoring import auth, browsable, cli, converters, database, extensions, replicas, security_schemes
     from monitoring.extensions import api, csrf, db, migrate, remove_session
     from monitoring.observability import app_setup
 
@@ -19,6 +19,9 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
 
     converters.register(app)
     db.init_app(app)
+    with app.app_context():
+        database.init_app(app, list(db.engines.values()))
+    replicas.init_app(app)
     app.teardown_appcontext(remove_session)  # runs before Flask-SQLAlchemy's (reverse order)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)

@@ -27,6 +27,7 @@ from webargs.flaskparser import abort as webargs_abort
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from monitoring.database import READ_CONNECTION, Session
 from monitoring.netjson import MAX_NESTING_DEPTH, nested_deeper_than
 from schemas.common import ErrorSchema
 
@@ -47,7 +48,7 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 csrf = CSRFProtect()
 
@@ -67,11 +68,19 @@ def remove_session(exception: BaseException | None = None) -> None:
     """End the request's session (a teardown, before Flask-SQLAlchemy's own). When the
     database went away after the session was used, closing it fails to roll back on the dead
     connection; the answer is made already, SQLAlchemy has discarded that connection, and
-    nothing is left to undo: that must not turn the answer into a 500."""
+    nothing is left to undo: that must not turn the answer into a 500. The replica
+    connection the request read from, if any (``monitoring/replicas.py``), goes back to its
+    pool after the session that used it."""
+    read_connection = db.session().info.pop(READ_CONNECTION, None) if db.session.registry.has() else None
     try:
         db.session.remove()
     except SQLAlchemyError:
         db.session.registry.clear()
+    if read_connection is not None:
+        try:
+            read_connection.close()
+        except SQLAlchemyError:
+            pass
 
 
 class ArgumentsParser(FlaskParser):

@@ -2,11 +2,11 @@
 recovery requests, webhook deliveries, rollup refresh, retention, WiFi session pruning,
 expired browser sessions and login counts).
 
-Any number of workers may run, on any number of machines. A job runs under a PostgreSQL
-advisory lock (never twice at the same time) and only if ``worker_jobs`` says its last start
-is at least one period ago; the claim is one atomic statement, so of several workers asking
-in the same period exactly one runs it. Each run is logged with what it did and how long it
-took, and recorded in ``worker_jobs``.
+Any number of workers may run, on any number of machines, directly or through a pooler in
+transaction mode. A job runs under a PostgreSQL advisory lock (never twice at the same time)
+and only if ``worker_jobs`` says its last start is at least one period ago; the claim is one
+atomic statement, so of several workers asking in the same period exactly one runs it. Each
+run is logged with what it did and how long it took, and recorded in ``worker_jobs``.
 """
 from __future__ import annotations
 
@@ -71,36 +71,43 @@ def lock_key(name: str) -> int:
 
 def run_job(job: Job) -> bool:
     """Run ``job`` if no other worker runs it and its period has passed; returns whether it
-    ran. Call inside an app context."""
+    ran. Call inside an app context.
+
+    The lock is a transaction lock, held by a transaction left open on a connection of its
+    own while the job runs (it writes nothing, so it holds back no vacuum): a session lock
+    would outlive its statement on a server connection that a pooler in transaction mode
+    hands to other clients, for whom it is then taken already, and to whom it is granted
+    again (session locks are re-entrant). The claim and the record of the run are short
+    transactions of their own, committed at once."""
     key = {"ns": LOCK_NAMESPACE, "key": lock_key(job.name)}
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
-        if not lock.execute(text("SELECT pg_try_advisory_lock(:ns, :key)"), key).scalar():
+    with db.engine.connect() as lock:
+        if not lock.execute(text("SELECT pg_try_advisory_xact_lock(:ns, :key)"), key).scalar():
             logger.debug("job %s: running elsewhere", job.name)
             return False
-        try:
-            period = f"{job.period.total_seconds()} seconds"
-            if lock.execute(CLAIM, {"name": job.name, "period": period}).first() is None:
+        period = f"{job.period.total_seconds()} seconds"
+        with db.engine.begin() as connection:
+            if connection.execute(CLAIM, {"name": job.name, "period": period}).first() is None:
                 return False
-            started = time.perf_counter()
-            summary, error = None, None
-            try:
-                summary = job.run()
-            except Exception as exc:  # one job failing must not stop the others
-                rollback_session()
-                error = f"{type(exc).__name__}: {exc}"[:2000]
-                logger.exception("job %s failed after %.2fs", job.name, time.perf_counter() - started)
-            finally:
-                db.session.remove()
-            duration = time.perf_counter() - started
-            if error is None and summary is None:
-                logger.debug("job %s: nothing to do (%.2fs)", job.name, duration)
-            elif error is None:
-                logger.info("job %s: %s (%.2fs)", job.name, summary, duration)
-            lock.execute(FINISH, {"name": job.name, "duration_ms": round(duration * 1000),
-                                  "summary": None if summary is None else str(summary)[:2000], "error": error})
-            return True
+        started = time.perf_counter()
+        summary, error = None, None
+        try:
+            summary = job.run()
+        except Exception as exc:  # one job failing must not stop the others
+            rollback_session()
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            logger.exception("job %s failed after %.2fs", job.name, time.perf_counter() - started)
         finally:
-            lock.execute(text("SELECT pg_advisory_unlock(:ns, :key)"), key)
+            db.session.remove()
+        duration = time.perf_counter() - started
+        if error is None and summary is None:
+            logger.debug("job %s: nothing to do (%.2fs)", job.name, duration)
+        elif error is None:
+            logger.info("job %s: %s (%.2fs)", job.name, summary, duration)
+        with db.engine.begin() as connection:
+            connection.execute(FINISH, {"name": job.name, "duration_ms": round(duration * 1000),
+                                        "summary": None if summary is None else str(summary)[:2000],
+                                        "error": error})
+        return True  # closing the lock's connection ends its transaction: the lock is free
 
 
 def run_due(app: Flask, jobs: Iterable[Job]) -> list[str]:

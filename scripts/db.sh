@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A private TimescaleDB cluster in a directory of ours, listening on 127.0.0.1 only.
 #   scripts/db.sh start DIR PORT [DBNAME]   create (first time) and start; create DBNAME
+#   scripts/db.sh replica DIR PORT PRIMARY_PORT
+#                                           a streaming replica of the cluster on PRIMARY_PORT
+#                                           (pg_basebackup -R, first time), started on PORT
 #   scripts/db.sh stop DIR                  stop (fast shutdown)
 #   scripts/db.sh status DIR
 # PostgreSQL refuses to run as root, so as root the cluster runs as the 'postgres' user.
@@ -8,7 +11,7 @@
 set -euo pipefail
 
 PG_BIN=/usr/lib/postgresql/15/bin
-cmd=${1:?usage: db.sh start|stop|status DIR [PORT] [DBNAME]}
+cmd=${1:?usage: db.sh start|replica|stop|status DIR [PORT] [DBNAME]}
 dir=${2:?data directory}
 dir=$(realpath -m "$dir")
 
@@ -54,6 +57,24 @@ CONF
     if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -Atqc \
         "SELECT 1 FROM pg_database WHERE datname = '$dbname'" postgres | grep -q 1; then
       "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres "$dbname"
+    fi
+    ;;
+  replica)
+    port=${3:?port}
+    primary_port=${4:?primary port}
+    if [ ! -f "$dir/PG_VERSION" ]; then
+      mkdir -p "$dir"
+      [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+      chmod 700 "$dir"
+      # -R writes primary_conninfo and standby.signal: the copy starts as a hot standby and
+      # streams from the primary. The primary's settings come with the copy.
+      as_owner "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir" -R -X stream \
+        -c fast >/dev/null
+      sed -i "s|^unix_socket_directories = .*|unix_socket_directories = '$dir'|" "$dir/postgresql.conf"
+    fi
+    if ! as_owner "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+      as_owner "$PG_BIN/pg_ctl" -D "$dir" -o "-p $port" -l "$dir/server.log" -w -t 60 start >/dev/null \
+        || { tail -n 30 "$dir/server.log" >&2; exit 1; }
     fi
     ;;
   stop)

@@ -54,6 +54,13 @@ database_errors = Counter(
     "IntegrityError, …), plus PoolTimeout when no connection was free in time.",
     ["kind"],
 )
+heavy_reads = Counter(
+    "monitoring_heavy_reads",
+    "Requests whose reads may go to a replica (DATABASE_REPLICA_URLS), by where they were served "
+    "(replica or primary) and why (caught up, replica down, replay paused, lagging, not caught up "
+    "in time, not a standby, replica failed).",
+    ["served_by", "reason"],
+)
 
 # Label children are looked up once per distinct label set: ``labels()`` takes a lock and
 # builds keys, which the hot path (every device POST) need not pay each time.
@@ -71,6 +78,10 @@ def record_request(*, method: str, endpoint: str, status: int, seconds: float) -
         )
     children[0].inc()
     children[1].observe(seconds)
+
+
+def record_heavy_read(served_by: str, reason: str) -> None:
+    heavy_reads.labels(served_by, reason).inc()
 
 
 def sample_result(status: int) -> str:

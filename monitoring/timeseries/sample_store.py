@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from psycopg2.extras import Json, register_uuid
 
+from monitoring.database import transaction_settings
 from monitoring.registry import ALERT_SOURCES, METRICS, charts_for
 from monitoring.timeseries.chart_queries import floor_hour
 from monitoring.timeseries.chart_tables import LATE_POINTS_LOCK_KEY
@@ -164,7 +165,15 @@ def _execute_prepared(cursor, connection_info: dict, name: str, device_id: uuid.
     """Run one of the two per-sample reads as a server-side prepared statement: they are
     planned once per connection instead of on every sample. ``connection_info`` lives as
     long as the pooled connection (and is emptied with it), so is the set of what that
-    connection has prepared."""
+    connection has prepared.
+
+    Through a pooler in transaction mode the next transaction may run on another server
+    connection, which never saw the PREPARE: the statement is then sent as it is, after the
+    settings every transaction there sets itself, in the same round trip."""
+    settings = transaction_settings(connection_info)
+    if settings:
+        cursor.execute(settings + PREPARED[name], {"device_id": device_id})
+        return
     prepared = connection_info.setdefault("prepared_statements", set())
     if name not in prepared:
         cursor.execute(f"PREPARE {name} (uuid) AS {PREPARED[name].replace('%(device_id)s', '$1')}")

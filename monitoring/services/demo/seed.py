@@ -144,12 +144,15 @@ def _bulk_connection() -> Iterator:
     connection = db.engine.raw_connection()
     connection.detach()
     try:
-        with connection.cursor() as cursor:
-            # Each sample commits on its own, as a device POST does; waiting for every commit
-            # to reach the disk would take most of the time. A crash can lose the latest few
-            # samples, never leave half of one.
-            cursor.execute("SET synchronous_commit TO off")
-        connection.commit()
+        # Through a pooler in transaction mode the setting would stay on a server connection
+        # that other clients get next: the samples are then committed as usual.
+        if not current_app.config["DB_TRANSACTION_POOLING"]:
+            with connection.cursor() as cursor:
+                # Each sample commits on its own, as a device POST does; waiting for every
+                # commit to reach the disk would take most of the time. A crash can lose the
+                # latest few samples, never leave half of one.
+                cursor.execute("SET synchronous_commit TO off")
+            connection.commit()
         yield connection
     finally:
         connection.close()
