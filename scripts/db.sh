@@ -4,14 +4,15 @@
 #   scripts/db.sh replica DIR PORT PRIMARY_PORT
 #                                           a streaming replica of the cluster on PRIMARY_PORT
 #                                           (pg_basebackup -R, first time), started on PORT
-#   scripts/db.sh stop DIR                  stop (fast shutdown)
+#   scripts/db.sh promote DIR               make a replica the primary (pg_ctl promote)
+#   scripts/db.sh stop DIR [MODE]           stop (fast shutdown; immediate: as if it crashed)
 #   scripts/db.sh status DIR
 # PostgreSQL refuses to run as root, so as root the cluster runs as the 'postgres' user.
 # DB_FAST=1 trades durability for speed (throwaway test clusters only).
 set -euo pipefail
 
 PG_BIN=/usr/lib/postgresql/15/bin
-cmd=${1:?usage: db.sh start|replica|stop|status DIR [PORT] [DBNAME]}
+cmd=${1:?usage: db.sh start|replica|promote|stop|status DIR [PORT] [DBNAME]}
 dir=${2:?data directory}
 dir=$(realpath -m "$dir")
 
@@ -70,16 +71,21 @@ CONF
       # streams from the primary. The primary's settings come with the copy.
       as_owner "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir" -R -X stream \
         -c fast >/dev/null
-      sed -i "s|^unix_socket_directories = .*|unix_socket_directories = '$dir'|" "$dir/postgresql.conf"
+      # The replica's name, for synchronous_standby_names: its directory's.
+      printf "unix_socket_directories = '%s'\ncluster_name = '%s'\n" "$dir" "$(basename "$dir")" \
+        >>"$dir/postgresql.conf"
     fi
     if ! as_owner "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
       as_owner "$PG_BIN/pg_ctl" -D "$dir" -o "-p $port" -l "$dir/server.log" -w -t 60 start >/dev/null \
         || { tail -n 30 "$dir/server.log" >&2; exit 1; }
     fi
     ;;
+  promote)
+    as_owner "$PG_BIN/pg_ctl" -D "$dir" -w promote >/dev/null
+    ;;
   stop)
     if [ -f "$dir/postmaster.pid" ]; then
-      as_owner "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null || true
+      as_owner "$PG_BIN/pg_ctl" -D "$dir" -m "${3:-fast}" -w stop >/dev/null || true
     fi
     ;;
   status)
