@@ -101,16 +101,26 @@ def heavy_reads(served_by: str, reason: str) -> float:
     return REGISTRY.get_sample_value("monitoring_heavy_reads_total", {"served_by": served_by, "reason": reason}) or 0
 
 
+@dataclass(frozen=True)
+class Pooler:
+    """A PgBouncer's URLs: the primary, and the replica under another database name."""
+
+    primary_url: str
+    replica_url: str
+
+
 @pytest.fixture(scope="session")
-def pgbouncer_url(app, primary_url):
-    """The test database through a PgBouncer in transaction pooling mode
-    (``scripts/pgbouncer.sh``), whose few server connections every client shares."""
+def pgbouncer(primary_url, replica) -> Pooler:
+    """The test database and its replica through a PgBouncer in transaction pooling mode
+    (``scripts/pgbouncer.sh``), whose two server connections per database every client shares."""
     root, port = test_db_root()
-    directory, listen_port, name = root / f"pgbouncer-{free_port()}", free_port(), primary_url.rsplit("/", 1)[1]
+    directory, listen_port, name = root / f"pgbouncer-{free_port()}", free_port(), replica.name
     subprocess.run(["bash", "scripts/pgbouncer.sh", "start", str(directory), str(listen_port),
-                    f"{name}=host=127.0.0.1 port={port} dbname={name}"],
+                    f"{name}=host=127.0.0.1 port={port} dbname={name}",
+                    f"{name}_replica=host=127.0.0.1 port={replica.port} dbname={name}"],
                    cwd=ROOT, check=True, timeout=60, capture_output=True, env=dict(os.environ, PGBOUNCER_POOL_SIZE="2"))
-    yield f"postgresql://postgres@127.0.0.1:{listen_port}/{name}"
+    base = f"postgresql://postgres@127.0.0.1:{listen_port}/{name}"
+    yield Pooler(base, f"{base}_replica")
     subprocess.run(["bash", "scripts/pgbouncer.sh", "stop", str(directory)], cwd=ROOT, check=True, timeout=60)
 
 

@@ -23,13 +23,13 @@ STATEMENT_TIMEOUT_MS = 1234
 
 
 @pytest.fixture(scope="module")
-def pooled(pgbouncer_url):
-    return pooled_app(pgbouncer_url, DB_STATEMENT_TIMEOUT_MS=STATEMENT_TIMEOUT_MS)
+def pooled(pgbouncer):
+    return pooled_app(pgbouncer.primary_url, DB_STATEMENT_TIMEOUT_MS=STATEMENT_TIMEOUT_MS)
 
 
-def test_the_statement_timeout_as_a_startup_parameter_is_refused(pgbouncer_url):
+def test_the_statement_timeout_as_a_startup_parameter_is_refused(pgbouncer):
     """Why the setting exists: PgBouncer refuses the ``options`` startup parameter."""
-    engine = create_engine(database_url(pgbouncer_url), **engine_options(transaction_pooling=False))
+    engine = create_engine(database_url(pgbouncer.primary_url), **engine_options(transaction_pooling=False))
     with pytest.raises(OperationalError, match="unsupported startup parameter"):
         engine.connect()
     engine.dispose()
@@ -83,10 +83,10 @@ def test_the_statement_timeout_holds_in_every_transaction(pooled):
             connection.close()
 
 
-def test_a_job_runs_once_at_a_time_and_its_lock_is_released(pooled, pgbouncer_url):
+def test_a_job_runs_once_at_a_time_and_its_lock_is_released(pooled, pgbouncer):
     """Two workers through the pooler: one runs the job, the other finds it running; once
     done, the lock is free for either of them."""
-    other_worker = pooled_app(pgbouncer_url)
+    other_worker = pooled_app(pgbouncer.primary_url)
     runs = []
     both_started = threading.Barrier(2)
 
