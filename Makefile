@@ -15,7 +15,7 @@ WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
 # works as printed in another terminal whatever DB_PORT or DATABASE_URL said.
 CLI = DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/flask --app wsgi
 
-.PHONY: help setup system venv assets db-start db-stop migrate run worker test lint bench-tools bench-ingest bench-geo
+.PHONY: help setup system venv assets db-start db-stop migrate run worker test lint bench-tools bench-ingest bench-cluster bench-geo
 
 help:
 	@echo "make run    set up everything, start TimescaleDB under $(DB_DIR), migrate, serve on 127.0.0.1:$(PORT)"
@@ -67,8 +67,9 @@ run: setup migrate
 worker: setup migrate
 	exec $(VENV)/bin/flask --app wsgi worker
 
-# What the tests need from the OS beyond 'make run': Chromium for the browsable API tests.
-TEST_PACKAGES := chromium chromium-driver
+# What the tests need from the OS beyond 'make run': Chromium for the browsable API tests, PgBouncer
+# and HAProxy for the scale-out tests (tests/scale/).
+TEST_PACKAGES := chromium chromium-driver pgbouncer haproxy
 
 test: setup
 	@bash scripts/setup-system.sh $(TEST_PACKAGES)
@@ -85,6 +86,12 @@ bench-tools: system
 bench-ingest: setup bench-tools
 	@$(PY) bench/ingest.py $(BENCH_ARGS)
 	@$(PY) bench/ingest.py --history-days 30 --history-devices 1000 $(BENCH_ARGS)
+
+# W1 directly on the database, then through PgBouncer in transaction mode (docs/scale-out.md).
+bench-cluster: setup bench-tools
+	@bash scripts/setup-system.sh pgbouncer
+	@$(PY) bench/ingest.py $(BENCH_ARGS)
+	@$(PY) bench/ingest.py --pgbouncer $(BENCH_ARGS)
 
 # Nearby devices over 100,000 located devices, WiFi session lists over 1,000,000 sessions.
 bench-geo: setup

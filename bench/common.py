@@ -69,6 +69,25 @@ def database():
 
 
 @contextmanager
+def pgbouncer(database_url: str):
+    """PgBouncer in transaction pooling mode in front of the benchmark database
+    (``scripts/pgbouncer.sh``); yields the URL to reach the database through it."""
+    directory = Path(tempfile.mkdtemp(prefix="monitoring-bench-pgbouncer."))
+    directory.chmod(0o755)
+    port, server = free_port(), database_url.rsplit("@", 1)[1]
+    host_port, name = server.split("/", 1)
+    host, server_port = host_port.rsplit(":", 1)
+    subprocess.run(["bash", "scripts/pgbouncer.sh", "start", str(directory / "pgbouncer"), str(port),
+                    f"{name}=host={host} port={server_port} dbname={name}"], cwd=ROOT, check=True,
+                   env=dict(os.environ, PGBOUNCER_POOL_SIZE=os.environ.get("PGBOUNCER_POOL_SIZE", "8")))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/{name}"
+    finally:
+        subprocess.run(["bash", "scripts/pgbouncer.sh", "stop", str(directory / "pgbouncer")], cwd=ROOT)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
 def gunicorn(database_url: str, **extra_env):
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, PORT=str(port), GUNICORN_ACCESSLOG="",

@@ -4,6 +4,7 @@ it. Prints accepted samples/s, points/s, latency, non-2xx, peak RSS, and checks 
 stored points equal 15 × the acknowledged samples.
 
     make bench-ingest                 # or: .venv/bin/python bench/ingest.py --duration 60
+    .venv/bin/python bench/ingest.py --pgbouncer   # the same through PgBouncer, transaction mode
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import requests
@@ -21,7 +23,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bulk_load import load_history  # noqa: E402
-from bench.common import PeakRss, cpu_seconds, database, gunicorn, postgres_rss_mib  # noqa: E402
+from bench.common import PeakRss, cpu_seconds, database, gunicorn, pgbouncer, postgres_rss_mib  # noqa: E402
 from bench.workload import WRK_SCRIPT, make_payload  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
@@ -74,6 +76,8 @@ def main() -> int:
     parser.add_argument("--history-days", type=int, default=0,
                         help="first bulk-load this many days of history (the scale run uses 30)")
     parser.add_argument("--history-devices", type=int, default=1000)
+    parser.add_argument("--pgbouncer", action="store_true",
+                        help="serve through PgBouncer in transaction pooling mode (DB_TRANSACTION_POOLING=1)")
     args = parser.parse_args()
 
     with database() as database_url:
@@ -88,7 +92,12 @@ def main() -> int:
             devices = create_devices(database_url, args.devices)
         points_before, samples_before = stored(database_url)
         extra_env = {"WEB_CONCURRENCY": str(args.workers)}
-        with gunicorn(database_url, **extra_env) as (base, process):
+        with ExitStack() as stack:
+            app_database_url = database_url
+            if args.pgbouncer:
+                app_database_url = stack.enter_context(pgbouncer(database_url))
+                extra_env["DB_TRANSACTION_POOLING"] = "1"
+            base, process = stack.enter_context(gunicorn(app_database_url, **extra_env))
             http = requests.Session()
             for i, device in enumerate(devices):  # prime: one sample each
                 response = http.post(f"{base}/api/v1/monitoring/device/{device['id']}/?key={device['key']}",
@@ -117,6 +126,8 @@ def main() -> int:
     history = ""
     if args.history_days:
         history = f", after {args.history_days} days x {args.history_devices} devices of history"
+    if args.pgbouncer:
+        history += ", through PgBouncer (transaction mode)"
     print(f"W1 ingest{history}: {args.devices} devices, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
           f"gunicorn workers: {args.workers}")
     print(f"  requests              {wrk['requests']} in {seconds:.1f} s, non-2xx/errors: {errors}")
