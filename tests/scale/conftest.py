@@ -58,7 +58,7 @@ def primary_url(app) -> str:
     return app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg2", "")
 
 
-def test_db_root() -> tuple[Path, int]:
+def cluster_root() -> tuple[Path, int]:
     """Where the test run keeps its clusters, and the port of the test cluster."""
     root, port = os.environ.get("TEST_DB_ROOT"), os.environ.get("TEST_DB_PORT")
     if not root or not port:
@@ -69,7 +69,7 @@ def test_db_root() -> tuple[Path, int]:
 @pytest.fixture(scope="session")
 def replica(app, primary_url):
     """A streaming replica of the test cluster (``scripts/db.sh replica``), made once."""
-    root, port = test_db_root()
+    root, port = cluster_root()
     standby = Replica(str(root / f"replica-{free_port()}"), free_port(), port,
                       primary_url.rsplit("/", 1)[1])
     standby.start()
@@ -113,7 +113,7 @@ class Pooler:
 def pgbouncer(primary_url, replica) -> Pooler:
     """The test database and its replica through a PgBouncer in transaction pooling mode
     (``scripts/pgbouncer.sh``), whose two server connections per database every client shares."""
-    root, port = test_db_root()
+    root, port = cluster_root()
     directory, listen_port, name = root / f"pgbouncer-{free_port()}", free_port(), replica.name
     subprocess.run(["bash", "scripts/pgbouncer.sh", "start", str(directory), str(listen_port),
                     f"{name}=host=127.0.0.1 port={port} dbname={name}",

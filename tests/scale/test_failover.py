@@ -14,7 +14,7 @@ from monitoring import create_app
 from monitoring.extensions import db
 from tests.charts.support import sample_document
 from tests.ops.conftest import ROOT, Cluster, stored_points
-from tests.scale.conftest import Replica, free_port, set_primary, test_db_root
+from tests.scale.conftest import Replica, cluster_root, free_port, set_primary
 
 SAMPLES = 5
 
@@ -22,7 +22,7 @@ SAMPLES = 5
 @pytest.fixture
 def standby(primary_url):
     """A synchronous standby of the test cluster: a commit that waits for it is on it."""
-    root, port = test_db_root()
+    root, port = cluster_root()
     name = f"standby_{free_port()}"  # a plain identifier, as synchronous_standby_names takes it
     server = Replica(str(root / name), free_port(), port, primary_url.rsplit("/", 1)[1])
     server.start()
@@ -35,7 +35,7 @@ def standby(primary_url):
 
 @pytest.fixture
 def primary_cluster(primary_url) -> Cluster:
-    return Cluster(os.environ["TEST_DB_DATA_DIR"], str(test_db_root()[1]), primary_url.rsplit("/", 1)[1])
+    return Cluster(os.environ["TEST_DB_DATA_DIR"], str(cluster_root()[1]), primary_url.rsplit("/", 1)[1])
 
 
 def db_sh(*args: str) -> None:
