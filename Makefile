@@ -87,11 +87,13 @@ bench-ingest: setup bench-tools
 	@$(PY) bench/ingest.py $(BENCH_ARGS)
 	@$(PY) bench/ingest.py --history-days 30 --history-devices 1000 $(BENCH_ARGS)
 
-# W1 directly on the database, then through PgBouncer in transaction mode (docs/scale-out.md).
+# W1 directly on the database, then through PgBouncer in transaction mode; W2-W4 on the
+# primary, then on a streaming replica (docs/scale-out.md).
 bench-cluster: setup bench-tools
 	@bash scripts/setup-system.sh pgbouncer
 	@$(PY) bench/ingest.py $(BENCH_ARGS)
 	@$(PY) bench/ingest.py --pgbouncer $(BENCH_ARGS)
+	@$(PY) bench/read.py --only standard --replica
 
 # Nearby devices over 100,000 located devices, WiFi session lists over 1,000,000 sessions.
 bench-geo: setup

@@ -69,6 +69,22 @@ def database():
 
 
 @contextmanager
+def replica(cluster: Cluster):
+    """A streaming replica of a benchmark cluster (``scripts/db.sh replica``), caught up
+    with it; yields its URL."""
+    directory = Path(tempfile.mkdtemp(prefix="monitoring-bench-replica."))
+    directory.chmod(0o755)
+    port = free_port()
+    subprocess.run(["bash", "scripts/db.sh", "replica", str(directory / "data"), str(port), str(cluster.port)],
+                   cwd=ROOT, check=True, capture_output=True)
+    try:
+        yield cluster.url.replace(f":{cluster.port}/", f":{port}/")
+    finally:
+        subprocess.run(["bash", "scripts/db.sh", "stop", str(directory / "data")], cwd=ROOT)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
 def pgbouncer(database_url: str):
     """PgBouncer in transaction pooling mode in front of the benchmark database
     (``scripts/pgbouncer.sh``); yields the URL to reach the database through it."""

@@ -12,6 +12,7 @@ Prints p50/p99 per case, and EXPLAIN (ANALYZE, BUFFERS) of the slowest sub-selec
 slowest case.
 
     make bench-read                       # or: .venv/bin/python bench/read.py [--only limits]
+    .venv/bin/python bench/read.py --only standard --replica    # W2-W4 on the primary, then on a replica
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bulk_load import LIMITS_INTERFACES, load_history, load_limits_device  # noqa: E402
-from bench.common import PeakRss, database, gunicorn, postgres_rss_mib  # noqa: E402
+from bench.common import PeakRss, database, database_cluster, gunicorn, postgres_rss_mib, replica  # noqa: E402
 
 # W3 asks for the dashboard traffic interfaces to include eth0 (the standard payload has
 # eth0 and wlan0).
@@ -193,20 +194,27 @@ def print_slowest(database_url: str, results: dict) -> None:
 
 def standard(args) -> dict:
     print("Standard workload: 200 devices, 7 days of 5-minute samples (6.05 M points)")
-    with database() as database_url:
-        data = prepare(database_url, devices=200, days=7, organizations=1)
+    with database_cluster() as cluster:
+        data = prepare(cluster.url, devices=200, days=7, organizations=1)
         devices = data["devices"]
-        with gunicorn(database_url) as (base, process):
+        cases = [
+            ("W2 device detail time=1d", device_paths(devices, "1d", 50)),
+            ("W2 device detail time=7d", device_paths(devices, "7d", 50)),
+            ("W3 dashboard time=1d", ["/api/v1/monitoring/dashboard/?time=1d"] * 20),
+            ("W3 dashboard time=7d", ["/api/v1/monitoring/dashboard/?time=7d"] * 20),
+            ("W4 device list page_size=100", ["/api/v1/monitoring/device/?page_size=100"] * 50),
+        ]
+        with gunicorn(cluster.url) as (base, process):
             with PeakRss(process.pid) as memory:
-                results = run_cases(base, data["token"], [
-                    ("W2 device detail time=1d", device_paths(devices, "1d", 50)),
-                    ("W2 device detail time=7d", device_paths(devices, "7d", 50)),
-                    ("W3 dashboard time=1d", ["/api/v1/monitoring/dashboard/?time=1d"] * 20),
-                    ("W3 dashboard time=7d", ["/api/v1/monitoring/dashboard/?time=7d"] * 20),
-                    ("W4 device list page_size=100", ["/api/v1/monitoring/device/?page_size=100"] * 50),
-                ])
+                results = run_cases(base, data["token"], cases)
             print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
                   f"postgres {postgres_rss_mib():.0f} MiB")
+        if args.replica:
+            # The same reads on a streaming replica (DATABASE_REPLICA_URLS): what waiting for
+            # it to have replayed the primary's latest writes costs (docs/scale-out.md).
+            with replica(cluster) as replica_url, gunicorn(cluster.url, DATABASE_REPLICA_URLS=replica_url) as (base, _):
+                on_replica = run_cases(base, data["token"], cases)
+            results.update({f"{name}, on the replica": result for name, result in on_replica.items()})
     return results
 
 
@@ -264,6 +272,8 @@ def main() -> int:
                         help="run this part only (e.g. --only limits: the device at the ingest limits)")
     parser.add_argument("--limits-days", type=int, default=30, help="days of the limits run")
     parser.add_argument("--limits-requests", type=int, default=30, help="requests per range of the limits run")
+    parser.add_argument("--replica", action="store_true",
+                        help="the standard workload again with its reads on a streaming replica")
     args = parser.parse_args()
     # Read by config.py when the application is first imported, here and in gunicorn.
     os.environ["MONITORING_DASHBOARD_TRAFFIC_CHART"] = TRAFFIC_CHART
