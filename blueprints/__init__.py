@@ -12,6 +12,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
         alert_settings,
         assets,
         auth,
+        availability,
         checks,
         dashboard,
         device_monitoring,
@@ -35,7 +36,8 @@ def register_blueprints(app: Flask, api: Api) -> None:
     api_blueprints = (
         health.blp, auth.blp, organizations.blp, users.blp, groups.blp, devices.blp, locations.blp,
         floorplans.blp, device_monitoring.blp, nearby_devices.blp, map_data.geojson_blp, map_data.location_blp,
-        wifi_sessions.blp, dashboard.blp, alert_settings.blp, checks.blp, notifications.blp, webhooks.blp,
+        wifi_sessions.blp, dashboard.blp, availability.blp, alert_settings.blp, checks.blp, notifications.blp,
+        webhooks.blp,
     )
     for blp in dict.fromkeys(api_blueprints):
         api.register_blueprint(blp)

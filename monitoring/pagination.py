@@ -112,3 +112,19 @@ def _paginate_counting_in_page(statement: Select, *, number: int, size: int, sca
         "previous": page_url(number - 1) if number > 1 else None,
         "results": [row[0] for row in rows] if scalars else rows,
     }
+
+
+def paginate_list(items: list, *, page: Any = None, page_size: Any = None) -> dict:
+    """The page envelope of a list already computed in full (e.g. a report whose totals
+    need every item), with the same rules as ``paginate``."""
+    size = page_size_from(page_size)
+    number = page_number_from(page)
+    last_page = max(1, -(-len(items) // size))
+    if number > last_page:
+        errors.not_found_detail("Invalid page.")
+    return {
+        "count": len(items),
+        "next": page_url(number + 1) if number < last_page else None,
+        "previous": page_url(number - 1) if number > 1 else None,
+        "results": items[(number - 1) * size:number * size],
+    }

@@ -88,19 +88,20 @@ def test_retention_drops_old_chunks_and_nothing_newer(make, app_context, data_ap
     device = make.device(make.org())
     now = utcnow()
     _insert_cpu(device.id, [timedelta(days=1100), timedelta(days=1094), timedelta(hours=1)])
-    for age in (timedelta(days=3), timedelta(minutes=5)):
+    # Availability reports read the data-collected points as long as the ping points.
+    for age in (timedelta(days=1100), timedelta(days=3), timedelta(minutes=5)):
         db.session.execute(text("INSERT INTO data_collected_points (time, device_id, data_collected) "
                                 "VALUES (:t, :d, 1)"), {"t": now - age, "d": device.id})
     db.session.commit()
     tables = retention.hypertables(db.session)
     assert {"cpu_points", "ping_points", "data_collected_points", "wifi_client_count_points"} <= set(tables)
     ages = retention.ages(tables, data_app.config)
-    assert ages["cpu_points"] == timedelta(days=1095) and ages["data_collected_points"] == timedelta(days=1)
+    assert ages["cpu_points"] == timedelta(days=1095) and ages["data_collected_points"] == timedelta(days=1095)
     dropped = retention.drop_old_chunks(db.session, ages=ages, now=now)
     assert dropped["cpu_points"] == 1 and dropped["data_collected_points"] == 1
     kept = _times("cpu_points", device.id)
     assert [round((now - t) / timedelta(days=1)) for t in kept] == [1094, 0]
-    assert len(_times("data_collected_points", device.id)) == 1
+    assert len(_times("data_collected_points", device.id)) == 2
 
 
 def test_retention_ages_can_be_set_per_table(data_app, app_context, monkeypatch):

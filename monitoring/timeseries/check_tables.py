@@ -19,8 +19,9 @@ def _device() -> Column:
     return Column("device_id", UUID(as_uuid=True), nullable=False)
 
 
-# 1 when the device sent a sample within the check's interval, else 0. Kept briefly (the
-# "short" retention class): nothing charts it, only the tolerance looks back at it.
+# 1 when the device sent a sample within the check's interval, else 0. Nothing charts it;
+# the tolerance looks back at it, and availability reports read it over their whole range,
+# so it is kept as long as the ping points.
 data_collected_points = Table(
     "data_collected_points", metadata, _time(), _device(),
     Column("data_collected", SmallInteger, nullable=False),
@@ -36,5 +37,6 @@ wifi_client_count_points = Table(
 )
 
 CHECK_HYPERTABLES = (data_collected_points, wifi_client_count_points)
-# Retention class "short" (docs/metrics.md §4): one day by default.
-SHORT_RETENTION_TABLES = ("data_collected_points",)
+# Retention class "short" (docs/metrics.md §4, ``SHORT_RETENTION_DAYS``): no table of the
+# application by default.
+SHORT_RETENTION_TABLES: tuple[str, ...] = ()

@@ -5,9 +5,10 @@ whose latency must not pay for it.
 A refresh recomputes every period (hour, or ten minutes) from the hour a little before the
 previous watermark up to "now minus a settling delay", plus the hours marked in
 ``rollup_backlog``, with ``INSERT … SELECT … ON CONFLICT DO UPDATE``, then moves the
-watermark. Readers use rollups only before the watermark (read in the same statement as the
-rollup rows, so a refresh committing meanwhile can never make a point counted twice or not
-at all), and read the marked hours raw.
+watermark (the availability rollups of ``availability.py`` over the same hours too).
+Readers use rollups only before the watermark (read in the same statement as the rollup
+rows, so a refresh committing meanwhile can never make a point counted twice or not at all),
+and read the marked hours raw.
 
 Why reads are exact at every moment, late samples included. The invariant: every rollup
 period before the watermark holds every committed point of it, unless the point's hour is
@@ -33,6 +34,7 @@ from sqlalchemy import BigInteger, Interval, Numeric, cast, delete, exists, func
 from sqlalchemy.dialects.postgresql import BIT, insert
 from sqlalchemy.orm import Session
 
+from monitoring.timeseries import availability
 from monitoring.timeseries.chart_queries import ROLLUP_GRAIN, ceil_to, floor_hour, floor_to, read_watermark
 from monitoring.timeseries.chart_tables import (
     CLIENT_PAGE_BITS,
@@ -64,7 +66,9 @@ class RefreshResult:
         return sum(-(-(upper - lower) // ROLLUP_GRAIN) for lower, upper in self.ranges)
 
 
-RAW_TABLES = [measurement.raw.name for measurement in MEASUREMENTS.values()]
+# The raw tables rolled up: the charts' measurements, and the checks' points availability
+# reports read.
+RAW_TABLES = [measurement.raw.name for measurement in MEASUREMENTS.values()] + ["data_collected_points"]
 
 
 def _earliest_point(session: Session) -> datetime | None:
@@ -226,6 +230,7 @@ def _refresh_range(session: Session, lower: datetime, upper: datetime) -> int:
                 statement = FROM_RAW[rollup.kind](measurement, rollup, finest, floor_to(slice_lower, finest),
                                                   slice_upper)
                 rows += max(session.execute(statement).rowcount, 0)
+        rows += availability.refresh(session, slice_lower, slice_upper)
     for measurement in MEASUREMENTS.values():
         for rollup in measurement.rollups:
             for finer, grain in itertools.pairwise(rollup.grains):

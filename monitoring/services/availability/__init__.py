@@ -1,0 +1,1 @@
+"""Availability (SLA) reports from the checks ' points."""
