@@ -44,7 +44,7 @@ availability_rollups = Table(
 # The slots of every point of the two checks within each (device, lower, upper) range; a
 # device with points of only one check has null for the other.
 _SLOTS_OF_RANGES = """
-ranges AS (
+WITH ranges AS (
     SELECT * FROM unnest(CAST(:devices AS uuid[]), CAST(:lowers AS timestamptz[]),
                          CAST(:uppers AS timestamptz[])) AS r(device_id, lower_time, upper_time)
 ), ping AS (
@@ -57,10 +57,9 @@ ranges AS (
     FROM ranges r JOIN data_collected_points d
       ON d.device_id = r.device_id AND d.time >= r.lower_time AND d.time < r.upper_time
     GROUP BY 1, 2
-), slots AS (
-    SELECT device_id, slot, ping_up, data_up, (ping_up IS FALSE OR data_up IS FALSE) AS down
-    FROM ping FULL JOIN collected USING (device_id, slot)
 )
+SELECT device_id, slot, ping_up, data_up FROM ping FULL JOIN collected USING (device_id, slot)
+ORDER BY device_id, slot
 """
 
 # Every device's slots of [lower, upper), in hours: the finest rollup grain.
@@ -125,7 +124,7 @@ def raw_slots(session: Session, ranges: list[tuple[uuid.UUID, datetime, datetime
         return []
     devices, lowers, uppers = (list(column) for column in zip(*ranges, strict=True))
     rows = session.execute(
-        text(f"WITH {_SLOTS_OF_RANGES} SELECT device_id, slot, ping_up, data_up FROM slots ORDER BY device_id, slot"),
+        text(_SLOTS_OF_RANGES),
         {"devices": devices, "lowers": lowers, "uppers": uppers, "slot": SLOT},
     )
     return [Slot(device_id, slot, ping_up is False, data_up is False) for device_id, slot, ping_up, data_up in rows]
