@@ -70,7 +70,28 @@ POINTS_SQL = {
                       FROM generate_series(%(t0)s, %(t1)s, interval '5 minutes') t) g
         CROSS JOIN LATERAL (SELECT ((d.idx * 7 + g.s * 13) %% 100)::int AS w) w
         ORDER BY d.idx, 1""",
+    # The active checks, 17 s into each sample's five minutes: every 20th device unreachable
+    # for half an hour a day, every 50th without data collected for an hour a day (outages
+    # for the availability reports).
+    "ping_points": """
+        INSERT INTO ping_points (time, device_id, reachable, loss, rtt_min, rtt_avg, rtt_max)
+        SELECT g.t + interval '17 seconds', d.id, 1 - o.down, 100 * o.down,
+               CASE WHEN o.down = 0 THEN 0.4 END, CASE WHEN o.down = 0 THEN 0.9 END, CASE WHEN o.down = 0 THEN 2.1 END
+        FROM bench_devices d
+        CROSS JOIN (SELECT t, (extract(epoch FROM t - %(start)s) / 300)::bigint AS s
+                      FROM generate_series(%(t0)s, %(t1)s, interval '5 minutes') t) g
+        CROSS JOIN LATERAL (SELECT CASE WHEN d.idx %% 20 = 0 AND (g.s + d.idx) %% 288 < 6 THEN 1 ELSE 0 END AS down) o
+        ORDER BY d.idx, 1""",
+    "data_collected_points": """
+        INSERT INTO data_collected_points (time, device_id, data_collected)
+        SELECT g.t + interval '17 seconds', d.id,
+               CASE WHEN d.idx %% 50 = 0 AND (g.s + 3 * d.idx) %% 288 < 12 THEN 0 ELSE 1 END
+        FROM bench_devices d
+        CROSS JOIN (SELECT t, (extract(epoch FROM t - %(start)s) / 300)::bigint AS s
+                      FROM generate_series(%(t0)s, %(t1)s, interval '5 minutes') t) g
+        ORDER BY d.idx, 1""",
 }
+CHECK_TABLES = ("ping_points", "data_collected_points")
 
 METRICS_SQL = """
     WITH wanted(configuration, name, key, field_name, ifname, alert, chart) AS (VALUES
@@ -130,7 +151,8 @@ def _load_days(start: datetime, end: datetime, load_day, log) -> None:
             log(f"  loaded day {done} of {len(days_to_load)} ({time.monotonic() - began:.0f} s)")
 
 
-def _load_day(database_url: str, devices: int, start: datetime, t0: datetime, t1: datetime) -> None:
+def _load_day(database_url: str, devices: int, start: datetime, t0: datetime, t1: datetime,
+              tables: tuple[str, ...]) -> None:
     conn = psycopg2.connect(database_url)
     try:
         cur = conn.cursor()
@@ -139,17 +161,18 @@ def _load_day(database_url: str, devices: int, start: datetime, t0: datetime, t1
                        SELECT id, organization_id, substring(name FROM 11)::int AS idx
                        FROM devices WHERE name LIKE 'bench-dev-%%' AND substring(name FROM 11)::int < %s""",
                     (devices,))
-        for sql in POINTS_SQL.values():
-            cur.execute(sql, {"start": start, "t0": t0, "t1": t1})
+        for table in tables:
+            cur.execute(POINTS_SQL[table], {"start": start, "t0": t0, "t1": t1})
         conn.commit()
     finally:
         conn.close()
 
 
 def load_history(database_url: str, *, devices: int, days: int, end: datetime | None = None,
-                 organizations: int = 1, log=print) -> list[dict]:
+                 organizations: int = 1, tables: tuple[str, ...] = tuple(POINTS_SQL), log=print) -> list[dict]:
     """Create devices bench-dev-000… (spread over ``organizations``) with ``days`` of history
-    ending at ``end`` (default: 10 minutes ago); returns [{id, key, index}] in device order."""
+    ending at ``end`` (default: 10 minutes ago) in ``tables`` (default: all of them); returns
+    [{id, key, index}] in device order."""
     start, end = _window(days, end)
     conn = psycopg2.connect(database_url)
     conn.autocommit = False
@@ -177,7 +200,7 @@ def load_history(database_url: str, *, devices: int, days: int, end: datetime | 
                 (devices,))
     cur.execute(METRICS_SQL)
     conn.commit()
-    _load_days(start, end, lambda t0, t1: _load_day(database_url, devices, start, t0, t1), log)
+    _load_days(start, end, lambda t0, t1: _load_day(database_url, devices, start, t0, t1, tables), log)
     log("  vacuum, analyze, checkpoint ...")
     _settle(conn)
     cur.execute("SELECT id, key, idx FROM bench_devices ORDER BY idx")

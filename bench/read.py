@@ -1,7 +1,8 @@
 """Read benchmarks: W2 device detail, W3 dashboard, W4 device list (bench/workload/README.md)
 after the standard 7-day back-fill of 200 devices; then the scale run: 1,000 devices × 30
 days of 5-minute samples in 10 organizations, every range of the device detail and the
-dashboard, the device list; then the limits run: one device at the default ingest limits
+dashboard, the device list, the 30-day availability reports (also alone, from the checks'
+points only: ``--only availability``); then the limits run: one device at the default ingest limits
 (256 metrics: 127 interfaces with traffic, 126 of them wireless with WiFi clients, cpu,
 memory, disk) with 30 days of 5-minute samples, every range of its device detail. History is
 bulk-loaded straight into the hypertables (the rows the POST would store: bench/bulk_load.py),
@@ -29,7 +30,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bulk_load import LIMITS_INTERFACES, load_history, load_limits_device  # noqa: E402
+from bench.bulk_load import CHECK_TABLES, LIMITS_INTERFACES, POINTS_SQL, load_history, load_limits_device  # noqa: E402
 from bench.common import PeakRss, database, database_cluster, gunicorn, postgres_rss_mib, replica  # noqa: E402
 
 # W3 asks for the dashboard traffic interfaces to include eth0 (the standard payload has
@@ -72,7 +73,8 @@ def refresh_rollups(database_url: str) -> str:
     from monitoring.timeseries.rollups import refresh_rollups as refresh
 
     with bench_app(database_url).app_context():
-        newest = db.session.execute(text("SELECT max(time) FROM cpu_points")).scalar()
+        newest = db.session.execute(text(
+            "SELECT greatest((SELECT max(time) FROM cpu_points), (SELECT max(time) FROM ping_points))")).scalar()
         started = time.monotonic()
         result = refresh(db.session, until=newest - REFRESH_LAG)
         refreshed = time.monotonic() - started
@@ -97,9 +99,10 @@ def settle(database_url: str) -> None:
         conn.close()
 
 
-def prepare(database_url: str, *, devices: int, days: int, organizations: int) -> dict:
+def prepare(database_url: str, *, devices: int, days: int, organizations: int,
+            tables: tuple[str, ...] = tuple(POINTS_SQL)) -> dict:
     started = time.monotonic()
-    loaded = load_history(database_url, devices=devices, days=days, organizations=organizations,
+    loaded = load_history(database_url, devices=devices, days=days, organizations=organizations, tables=tables,
                           log=lambda line: None)
     print(f"  bulk load: {devices} devices x {days} days in {organizations} organization(s): "
           f"{time.monotonic() - started:.0f} s")
@@ -230,12 +233,37 @@ def scale(args) -> dict:
         cases += [(f"dashboard all time={r}", [dashboard.format(r)] * 20) for r in ("1d", "7d", "30d", "365d")]
         cases += [(f"dashboard one org time={r}", [one_org.format(r)] * 20) for r in ("1d", "7d", "30d", "365d")]
         cases += [("device list page_size=100", ["/api/v1/monitoring/device/?page_size=100"] * 50)]
+        cases += availability_cases(devices)
         with gunicorn(database_url) as (base, process):
             with PeakRss(process.pid) as memory:
                 results = run_cases(base, data["token"], cases)
             print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
                   f"postgres {postgres_rss_mib():.0f} MiB")
-        print_slowest(database_url, {name: result for name, result in results.items() if "list" not in name})
+        charts = {name: result for name, result in results.items() if "list" not in name and "availability" not in name}
+        print_slowest(database_url, charts)
+    return results
+
+
+def availability_cases(devices: list[dict]) -> list[tuple[str, list[str]]]:
+    """Availability reports over 30 days: every device (one page and the aggregates, and the
+    CSV of all of them), one organization's, one device's."""
+    report = "/api/v1/monitoring/availability/?time=30d"
+    return [
+        ("availability all time=30d", [report] * 20),
+        ("availability all time=30d csv", [report + "&csv=true"] * 20),
+        ("availability one org time=30d", [report + "&organization_slug=bench-0"] * 20),
+        ("device availability time=30d", [f"/api/v1/monitoring/device/{devices[i]['id']}/availability/?time=30d"
+                                          for i in range(0, 50 * 20, 20)]),
+    ]
+
+
+def availability(args) -> dict:
+    print(f"Availability: {args.devices} devices x {args.days} days of ping and data-collected points "
+          f"in 10 organizations ({args.devices * args.days * 288 * 2 / 1e6:.1f} M points)")
+    with database() as database_url:
+        data = prepare(database_url, devices=args.devices, days=args.days, organizations=10, tables=CHECK_TABLES)
+        with gunicorn(database_url) as (base, process):
+            results = run_cases(base, data["token"], availability_cases(data["devices"]))
     return results
 
 
@@ -268,8 +296,10 @@ def main() -> int:
     parser.add_argument("--skip-standard", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-limits", action="store_true")
-    parser.add_argument("--only", choices=("standard", "scale", "limits"),
-                        help="run this part only (e.g. --only limits: the device at the ingest limits)")
+    parser.add_argument("--only", choices=("standard", "scale", "limits", "availability"),
+                        help="run this part only (e.g. --only limits: the device at the ingest limits; "
+                        "--only availability: the availability reports at the scale run's size, "
+                        "with the checks' points alone)")
     parser.add_argument("--limits-days", type=int, default=30, help="days of the limits run")
     parser.add_argument("--limits-requests", type=int, default=30, help="requests per range of the limits run")
     parser.add_argument("--replica", action="store_true",
@@ -279,8 +309,9 @@ def main() -> int:
     os.environ["MONITORING_DASHBOARD_TRAFFIC_CHART"] = TRAFFIC_CHART
     results = {}
     for name, part, skipped in (("standard", standard, args.skip_standard), ("scale", scale, args.skip_scale),
-                                ("limits", limits, args.skip_limits)):
-        if (args.only or name) == name and not skipped:
+                                ("limits", limits, args.skip_limits),
+                                ("availability", availability, False)):
+        if (args.only or name) == name and not skipped and (name != "availability" or args.only):
             results.update(part(args))
     print("\n| case | p50 ms | p99 ms |\n|---|---:|---:|")
     for name, result in results.items():
