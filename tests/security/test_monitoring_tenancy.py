@@ -593,6 +593,24 @@ def notification_check(unread: bool):
     return check
 
 
+def check_availability(world, role, owner, body):
+    tenants = world.orgs(scope(role, owner))
+    devices = {device.id for tenant in tenants for device in tenant.devices}
+    assert body["count"] == body["summary"]["devices"] == len(devices)
+    assert {item["device"]["id"] for item in body["results"]} == devices
+    assert ids(body["organizations"]) == {tenant.org_id for tenant in tenants}
+
+
+def check_availability_csv(world, role, owner, response):
+    devices = {device.id for tenant in world.orgs(scope(role, owner)) for device in tenant.devices}
+    header, rows = csv_rows(response.get_data(as_text=True))
+    assert {row[header.index("device_id")] for row in rows} == devices
+
+
+def check_device_availability(world, role, owner, body):
+    assert body["device"]["id"] == world.tenants[owner].primary.id
+
+
 def check_webhook(world, role, owner, body):
     tenant = world.tenants[owner]
     assert body == body | {"organization": tenant.org_id, "url": tenant.webhook_url, "is_active": True,
@@ -692,6 +710,15 @@ OPERATIONS = [
               lambda w, o, r: device_url(w, o) + f"?time={w.sample_time}", device_post,
               body=lambda w, o: w.tenants[o].primary.sample, accepts_key=True, denied=NOT_AUTHENTICATED,
               writes=True),
+    Operation("GET availability", "availability.get_availability", "GET",
+              lambda w, o, r: with_query("/api/v1/monitoring/availability/" + DEVICE_LIST(w, o), "page_size=100"),
+              filtered_list(400), owners=LISTS, check=check_availability, invalid_filter="organization"),
+    Operation("GET availability CSV", "availability.get_availability", "GET",
+              lambda w, o, r: with_query("/api/v1/monitoring/availability/" + DEVICE_LIST(w, o), "csv=1"),
+              filtered_list(400), owners=LISTS, check=check_availability_csv, csv=True,
+              invalid_filter="organization"),
+    Operation("GET device availability", "availability.get_device_availability", "GET",
+              lambda w, o, r: device_url(w, o, "availability/"), user_object(), check=check_device_availability),
     Operation("GET metric list", "device_monitoring.list_metrics", "GET",
               lambda w, o, r: device_url(w, o, "metric/"), user_object(), check=check_metrics),
     Operation("GET alert settings", "device_health.AlertSettings", "GET",
