@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from monitoring.extensions import db
 from monitoring.models import DeviceGroup, DeviceLocation
+from monitoring.services.charts.window import TIME_RANGE_ERROR
 from monitoring.timeseries.rollups import refresh_rollups
 from tests.availability.support import STEP, checks, day, period
 
@@ -128,7 +129,7 @@ def test_pages_of_devices(client, make, tenants):
 def test_bad_parameters_are_400_and_other_tenants_invisible(client, make, tenants):
     mine, theirs = make.device(tenants.a), make.device(tenants.b)
     assert client.get(URL, query_string={"time": "400d"}, headers=tenants.headers_a).get_json() == [
-        "Time range not supported"]
+        TIME_RANGE_ERROR]
     assert client.get(device_url(mine), query_string={"timezone": "Mars/Base"},
                       headers=tenants.headers_a).status_code == 400
     for name, value in (("organization", tenants.b.id), ("device", theirs.id), ("group", "not-a-uuid")):
