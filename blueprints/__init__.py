@@ -21,6 +21,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
         groups,
         health,
         locations,
+        maintenance,
         map_data,
         metrics,
         nearby_devices,
@@ -36,7 +37,8 @@ def register_blueprints(app: Flask, api: Api) -> None:
     api_blueprints = (
         health.blp, auth.blp, organizations.blp, users.blp, groups.blp, devices.blp, locations.blp,
         floorplans.blp, device_monitoring.blp, nearby_devices.blp, map_data.geojson_blp, map_data.location_blp,
-        wifi_sessions.blp, dashboard.blp, availability.blp, alert_settings.blp, checks.blp, notifications.blp,
+        wifi_sessions.blp, dashboard.blp, availability.blp, alert_settings.blp, checks.blp, maintenance.blp,
+        notifications.blp,
         webhooks.blp,
     )
     for blp in dict.fromkeys(api_blueprints):

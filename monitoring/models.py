@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,14 +15,15 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from monitoring.extensions import db
 
@@ -492,6 +493,105 @@ class KnownLoginAddress(db.Model):
     address: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_login_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
+
+
+# --- maintenance windows ---------------------------------------------------------------
+
+class MaintenanceWindow(TimestampMixin, db.Model):
+    """A period during which the problem and recovery notifications of the devices it covers
+    are held back (their health is still judged, their data still stored): once from
+    ``starts_at`` to ``ends_at``, or weekly on ``recurrence_days`` (ISO, 1 Monday … 7 Sunday)
+    at ``recurrence_time`` in ``timezone`` for ``recurrence_minutes``, between ``starts_at``
+    and ``ends_at`` (null: for ever). Whether it is open is the SQL function
+    ``maintenance_window_open`` (migration 0016)."""
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    recurrence_days: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
+    recurrence_time: Mapped[time | None]
+    recurrence_minutes: Mapped[int | None]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    whole_organization: Mapped[bool] = mapped_column(default=False, server_default="false")
+
+    targets: Mapped[list[MaintenanceWindowTarget]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True)
+
+    def _target_ids(self, column: str) -> list[uuid.UUID]:
+        return [getattr(t, column) for t in self.targets if getattr(t, column) is not None]
+
+    @property
+    def device_ids(self) -> list[uuid.UUID]:
+        return self._target_ids("device_id")
+
+    @property
+    def group_ids(self) -> list[uuid.UUID]:
+        return self._target_ids("group_id")
+
+    @property
+    def location_ids(self) -> list[uuid.UUID]:
+        return self._target_ids("location_id")
+
+    @property
+    def recurrence(self) -> dict | None:
+        """``days``, ``time`` and ``duration`` (minutes) of the weekly occurrences, or None."""
+        if self.recurrence_days is None:
+            return None
+        return {"days": self.recurrence_days, "time": self.recurrence_time, "duration": self.recurrence_minutes}
+
+
+class MaintenanceWindowTarget(db.Model):
+    """One device, device group or location a window covers."""
+
+    __tablename__ = "maintenance_window_targets"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    window_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("maintenance_windows.id", ondelete="CASCADE"),
+                                                 index=True)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("device_groups.id", ondelete="CASCADE"))
+    location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+
+
+class HeldNotification(db.Model):
+    """A notification event a maintenance window held back, once per window that covered the
+    device (written by the trigger of migration 0016). When the device leaves maintenance the
+    worker releases it: ``sent`` says whether it was then sent (the device was still in that
+    state) or dropped (the state changed again inside the window)."""
+
+    __tablename__ = "held_notifications"
+    __table_args__ = (
+        Index("uq_held_notifications_event", "window_id", "device_id", "metric_id", "type", "event_time",
+              unique=True, postgresql_nulls_not_distinct=True),
+        Index("ix_held_notifications_unreleased", "device_id", postgresql_where=text("released_at IS NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    # Null once the window is deleted: the event may still have to be released.
+    window_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("maintenance_windows.id", ondelete="SET NULL"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    metric_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    event_time: Mapped[datetime]
+    released_at: Mapped[datetime | None]
+    sent: Mapped[bool | None]
+
+
+# Computed by the database when the row is read, with the functions of migration 0016.
+MaintenanceWindow.is_open = column_property(func.maintenance_window_open(
+    MaintenanceWindow.starts_at, MaintenanceWindow.ends_at, MaintenanceWindow.recurrence_days,
+    MaintenanceWindow.recurrence_time, MaintenanceWindow.recurrence_minutes, MaintenanceWindow.timezone,
+    func.now()))
+DeviceMonitoring.in_maintenance = column_property(func.device_in_maintenance(DeviceMonitoring.device_id, func.now()))
 
 # The hypertables share this metadata (migrations and test clean-up see them).
 import monitoring.timeseries.chart_tables  # noqa: E402,F401

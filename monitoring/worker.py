@@ -1,6 +1,6 @@
 """The maintenance worker: ``flask --app wsgi worker`` runs the periodic jobs (checks,
-recovery requests, webhook deliveries, rollup refresh, retention, WiFi session pruning,
-expired browser sessions and login counts).
+recovery requests, notifications held by maintenance windows, webhook deliveries, rollup
+refresh, retention, WiFi session pruning, expired browser sessions and login counts).
 
 Any number of workers may run, on any number of machines, directly or through a pooler in
 transaction mode. A job runs under a PostgreSQL advisory lock (never twice at the same time)
@@ -31,6 +31,7 @@ from monitoring.services.accounts import login_throttle, sessions
 from monitoring.services.checks import checks
 from monitoring.services.checks import runs as check_runs
 from monitoring.services.geo import wifi_sessions as wifi_session_history
+from monitoring.services.maintenance import release as maintenance_release
 from monitoring.services.notifications import webhooks
 from monitoring.timeseries import retention
 from monitoring.timeseries.rollups import refresh_rollups as refresh
@@ -175,6 +176,10 @@ def _deliver_webhooks():
     return f"{summary}; {pruned} old deliveries pruned"
 
 
+def _release_held_notifications():
+    return maintenance_release.release_ended()
+
+
 def _refresh_rollups():
     """The chart rollups (``monitoring/timeseries/rollups.py``) brought up to date."""
     lookback = timedelta(minutes=current_app.config["ROLLUP_REFRESH_LOOKBACK_MINUTES"])
@@ -210,6 +215,7 @@ def default_jobs(config) -> list[Job]:
 
     return [
         Job("recovery-checks", seconds("RECOVERY_CHECKS_INTERVAL_SECONDS"), _run_requested_checks),
+        Job("maintenance", seconds("MAINTENANCE_INTERVAL_SECONDS"), _release_held_notifications),
         Job("webhooks", seconds("WEBHOOK_INTERVAL_SECONDS"), _deliver_webhooks),
         Job("checks", seconds("CHECKS_INTERVAL_SECONDS"), _run_checks),
         Job("rollups", seconds("ROLLUP_REFRESH_INTERVAL_SECONDS"), _refresh_rollups),

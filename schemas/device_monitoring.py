@@ -71,6 +71,7 @@ class MonitoringDeviceFilterSchema(FilterSchema):
     organization = ChoiceUUID(metadata={"description": "organization id"})
     organization_slug = fields.String(metadata={"description": "organization slug"})
     monitoring__status = Choice(HEALTH_STATUSES, metadata={"description": "health status"})
+    maintenance = QueryBoolean(metadata={"description": "only devices in maintenance now (`true`) or not (`false`)"})
 
 
 class MetricFilterSchema(FilterSchema):
@@ -85,6 +86,8 @@ class MetricFilterSchema(FilterSchema):
 
 class HealthStatusSchema(BaseSchema):
     status = fields.String()
+    in_maintenance = fields.Boolean(metadata={
+        "description": "a maintenance window covers the device now: its notifications are held back"})
 
 
 class RelatedMetricSchema(BaseSchema):

@@ -34,6 +34,8 @@ from monitoring.models import (
     ApiToken,
     Check,
     DeviceGroup,
+    HeldNotification,
+    MaintenanceWindow,
     Metric,
     Notification,
     NotificationWebhook,
@@ -199,7 +201,8 @@ class World:
             kind = path.split("/{")[0].rstrip("/").rsplit("/", 1)[-1]
         kind = {"pk": "device", "device_id": "device", "location_id": "location",
                 "organization_id": "organization", "metric_id": "metric", "check_id": "check",
-                "session_id": "session", "notification_id": "notification", "token_id": "token"}.get(kind, kind)
+                "session_id": "session", "notification_id": "notification", "token_id": "token",
+                "window_id": "maintenance"}.get(kind, kind)
         if kind not in self.ids:
             pytest.fail(f"no object of the test world for {{{name}}} of {path}: add one to World.ids")
         return self.ids[kind]
@@ -259,11 +262,21 @@ def world(make, client) -> World:
     db.session.add_all([check, notification,
                         NotificationWebhook(organization_id=org_a.id, url="https://hooks.example.com/a")])
     db.session.commit()
+    # A window that held a notification, not open now: the world's notifications are not held.
+    window = MaintenanceWindow(organization_id=org_a.id, name="w-a", starts_at=datetime(2030, 1, 1, tzinfo=UTC),
+                               ends_at=datetime(2030, 1, 2, tzinfo=UTC), whole_organization=True)
+    db.session.add(window)
+    db.session.flush()
+    db.session.add(HeldNotification(window_id=window.id, organization_id=org_a.id, device_id=device_a.id,
+                                    metric_id=metric_id, type="cpu_problem", level="warning", message="CPU high",
+                                    event_time=window.starts_at))
+    db.session.commit()
     ids = {
         "organization": org_a.id, "user": manager_a.id, "group": group_a.id, "device": device_a.id,
         "location": location_a.id, "floorplan": plan_a.id, "metric": metric_id, "check": check.id,
         "session": db.session.scalars(select(WifiSession.id)).one(), "notification": notification.id,
         "token": db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == superuser.id)).first(),
+        "maintenance": window.id,
     }
     return World(headers=headers, device_key=device_a.key, ids={kind: str(value) for kind, value in ids.items()})
 

@@ -38,6 +38,9 @@ from monitoring.models import (
     DeviceLocation,
     DeviceMonitoring,
     FloorPlan,
+    HeldNotification,
+    MaintenanceWindow,
+    MaintenanceWindowTarget,
     Metric,
     Notification,
     NotificationWebhook,
@@ -131,6 +134,8 @@ class Tenant:
     ping_check_id: str = ""
     spare_check_id: str = ""  # a check of the primary device the DELETE cases remove
     session_id: str = ""
+    window_id: str = ""  # a maintenance window (in the future: it holds nothing now) with a held notification
+    spare_window_id: str = ""  # the one the DELETE cases remove
     notification_ids: dict[str, str] = field(default_factory=dict)  # recipient role -> row
     statuses: dict[str, str] = field(default_factory=dict)  # device id -> health status
     tokens: set[str] = field(default_factory=set)  # what must not appear outside its answers
@@ -163,6 +168,7 @@ class World:
     keys: dict[str, str]
     sample_time: str
     baseline_checks: set[uuid.UUID]
+    baseline_windows: set[uuid.UUID] = field(default_factory=set)
 
     def orgs(self, letters: str) -> list[Tenant]:
         return [self.tenants[letter] for letter in letters]
@@ -277,10 +283,40 @@ def build_world(make: Factory, client) -> World:
             tenant.tokens |= identifiers(row_id)
         tenant.tokens |= identifiers(tenant.ping_check_id) | identifiers(tenant.spare_check_id)
 
+    for tenant in tenants.values():
+        add_windows(tenant)
+
     keys = {"key_a": tenants["A"].primary.key, "key_a2": tenants["A"].devices[1].key,
             "key_b": tenants["B"].primary.key, "wrong_key": "0" * 32}
     baseline = set(db.session.execute(select(Check.id)).scalars())
-    return World(tenants, headers, keys, sample_time, baseline)
+    windows = set(db.session.execute(select(MaintenanceWindow.id)).scalars())
+    return World(tenants, headers, keys, sample_time, baseline, windows)
+
+
+WINDOW_START, WINDOW_END = datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 1, 2, tzinfo=UTC)
+
+
+def spare_window(tenant: Tenant, window_id: uuid.UUID | None = None) -> MaintenanceWindow:
+    return MaintenanceWindow(id=window_id, organization_id=uuid.UUID(tenant.org_id), name=f"{tenant.name} spare",
+                             starts_at=WINDOW_START, ends_at=WINDOW_END, whole_organization=True)
+
+
+def add_windows(tenant: Tenant) -> None:
+    """A window covering the primary device, with a notification it held, and a spare one."""
+    window = MaintenanceWindow(organization_id=uuid.UUID(tenant.org_id), name=f"{tenant.name} upgrade",
+                               starts_at=WINDOW_START, ends_at=WINDOW_END)
+    window.targets = [MaintenanceWindowTarget(device_id=uuid.UUID(tenant.primary.id))]
+    spare = spare_window(tenant)
+    db.session.add_all([window, spare])
+    db.session.flush()
+    held = HeldNotification(window_id=window.id, organization_id=window.organization_id,
+                            device_id=uuid.UUID(tenant.primary.id), metric_id=uuid.UUID(tenant.cpu_metric_id),
+                            type="cpu_problem", level="warning", message=f"{tenant.name} CPU", event_time=WINDOW_START)
+    db.session.add(held)
+    db.session.commit()
+    tenant.window_id, tenant.spare_window_id = str(window.id), str(spare.id)
+    tenant.tokens |= identifiers(window.id) | identifiers(spare.id) | identifiers(held.id)
+    tenant.tokens |= {window.name.lower(), spare.name.lower()}
 
 
 def restore(world: World) -> None:
@@ -298,6 +334,10 @@ def restore(world: World) -> None:
         db.session.execute(update(NotificationWebhook).where(NotificationWebhook.organization_id == org_id)
                            .values(secret=tenant.webhook_secret))
     db.session.execute(update(Notification).values(unread=True))
+    db.session.execute(delete(MaintenanceWindow).where(MaintenanceWindow.id.not_in(world.baseline_windows)))
+    for tenant in world.tenants.values():
+        if not db.session.get(MaintenanceWindow, uuid.UUID(tenant.spare_window_id)):
+            db.session.add(spare_window(tenant, uuid.UUID(tenant.spare_window_id)))
     db.session.commit()
 
 
@@ -402,6 +442,19 @@ def own_notification(role: str, owner: str) -> int:
     if role in NO_USER:
         return 401
     return 200 if role != "member_a" and owns(role, owner) else 404
+
+
+def creator(ok: int = 201) -> Callable[[str, str], int]:
+    """Creating an object in an organization: one the caller does not manage is invalid input."""
+
+    def expected(role: str, owner: str) -> int:
+        if role in NO_USER:
+            return 401
+        if role == "member_a":
+            return 403
+        return ok if owns(role, owner) else 400
+
+    return expected
 
 
 def superusers(ok: int = 200) -> Callable[[str, str], int]:
@@ -617,6 +670,29 @@ def check_webhook(world, role, owner, body):
                            "secret": tenant.webhook_secret}
 
 
+def check_window_list(world, role, owner, body):
+    tenants = world.orgs(scope(role, owner))
+    assert body["count"] == 2 * len(tenants)
+    assert ids(body["results"]) == {w for t in tenants for w in (t.window_id, t.spare_window_id)}
+
+
+def check_window(world, role, owner, body):
+    tenant = world.tenants[owner]
+    assert body["id"] == tenant.window_id and body["devices"] == [tenant.primary.id]
+    assert body["is_open"] is False
+
+
+def check_held_notifications(world, role, owner, body):
+    tenant = world.tenants[owner]
+    assert body["count"] == 1 and body["results"][0]["device"] == tenant.primary.id
+
+
+def window_body(world: World, owner: str) -> dict:
+    tenant = world.tenants[owner]
+    return {"organization": tenant.org_id, "name": f"{tenant.name} upgrade", "start": "2030-01-01T00:00:00Z",
+            "end": "2030-01-02T00:00:00Z", "devices": [tenant.primary.id]}
+
+
 def check_rotated_secret(world, role, owner, body):
     tenant = world.tenants[owner]
     assert body == body | {"organization": tenant.org_id, "url": tenant.webhook_url}
@@ -639,6 +715,7 @@ class Operation:
     accepts_key: bool = False  # key-capable: a 403 to a key is "not authenticated"
     denied: str = NOT_MANAGER  # the 403 detail for users
     invalid_filter: str | None = None  # the field of a 400 for another tenant's filter value
+    invalid_body: Callable[[World, str], dict] | None = None  # the 400 for another tenant's id in a body
     visible: Callable[[str, str], str] | None = None  # organizations a 2xx may show
     writes: bool = False
 
@@ -675,6 +752,7 @@ def notification_for(world: World, role: str, owner: str) -> str:
 DEVICE_LIST = org_filter("organization")
 SLUG_FILTER = org_filter("organization_slug", "slug")
 WEBHOOK = "/api/v1/notifications/organization/{}/webhook/"
+MAINTENANCE = "/api/v1/monitoring/maintenance/"
 NOTIFICATIONS = "/api/v1/notifications/notification/"
 
 OPERATIONS = [
@@ -766,6 +844,27 @@ OPERATIONS = [
     Operation("GET wifi session", "wifi_sessions.get_wifi_session", "GET",
               lambda w, o, r: f"/api/v1/monitoring/wifi-session/{w.tenants[o].session_id}/", user_object(),
               check=check_session),
+    Operation("GET maintenance window list", "maintenance.MaintenanceWindowList", "GET",
+              lambda w, o, r: MAINTENANCE + DEVICE_LIST(w, o), filtered_list(400), owners=LISTS,
+              check=check_window_list, invalid_filter="organization"),
+    Operation("POST maintenance window", "maintenance.MaintenanceWindowList", "POST",
+              lambda w, o, r: MAINTENANCE, creator(), body=lambda w, o: {
+                  "organization": w.tenants[o].org_id, "name": "new", "duration": 5, "whole_organization": True},
+              invalid_body=lambda w, o: {"organization": [f'Invalid pk "{w.tenants[o].org_id}" - object does not '
+                                                          'exist.']}, writes=True),
+    Operation("GET maintenance window", "maintenance.MaintenanceWindowDetail", "GET",
+              lambda w, o, r: f"{MAINTENANCE}{w.tenants[o].window_id}/", user_object(), check=check_window),
+    Operation("PUT maintenance window", "maintenance.MaintenanceWindowDetail", "PUT",
+              lambda w, o, r: f"{MAINTENANCE}{w.tenants[o].window_id}/", user_object(), body=window_body,
+              check=check_window, writes=True),
+    Operation("PATCH maintenance window", "maintenance.MaintenanceWindowDetail", "PATCH",
+              lambda w, o, r: f"{MAINTENANCE}{w.tenants[o].window_id}/", user_object(),
+              body=lambda w, o: {"name": f"{w.tenants[o].name} upgrade"}, check=check_window, writes=True),
+    Operation("DELETE maintenance window", "maintenance.MaintenanceWindowDetail", "DELETE",
+              lambda w, o, r: f"{MAINTENANCE}{w.tenants[o].spare_window_id}/", user_object(204), writes=True),
+    Operation("GET held notifications", "maintenance.held_notifications", "GET",
+              lambda w, o, r: f"{MAINTENANCE}{w.tenants[o].window_id}/held-notification/", user_object(),
+              check=check_held_notifications),
     Operation("GET notification list", "notifications.list_notifications", "GET",
               lambda w, o, r: NOTIFICATIONS, any_user, owners=(ALL,), check=check_notifications),
     Operation("POST notifications read", "notifications.mark_all_read", "POST",
@@ -825,6 +924,8 @@ def leaks(world: World, body: str, visible: str) -> list[str]:
 
 
 def visible_orgs(operation: Operation, role: str, owner: str, status: int) -> str:
+    if status == 400 and operation.invalid_body is not None:
+        return ROLE_ORGS[role] + owner  # it names the id the caller sent, and only that (checked exactly)
     if status >= 300:
         return ROLE_ORGS[role]
     if operation.visible is not None:
@@ -858,6 +959,8 @@ def run_case(app, client, world: World, operation: Operation, role: str, owner: 
     elif expected == 403:
         keyed = operation.accepts_key and role in KEY_ROLES
         assert json_body == {"detail": NOT_AUTHENTICATED if keyed else operation.denied}
+    elif expected == 400 and operation.invalid_body is not None:
+        assert json_body == operation.invalid_body(world, owner)
     elif expected == 400:
         assert json_body == {operation.invalid_filter: [INVALID_CHOICE]}
     elif expected == 404:

@@ -123,7 +123,8 @@ def report(*, device: Device, window: Window, with_data: bool) -> DeviceReport:
     chart_set = build_charts(_chart_requests(device.id, rows), window=window)
     result = DeviceReport(
         device=device,
-        monitoring={"status": device.monitoring.status, "related_metrics": related},
+        monitoring={"status": device.monitoring.status, "in_maintenance": device.monitoring.in_maintenance,
+                    "related_metrics": related},
         charts=chart_set.charts,
         x=chart_set.x,
         with_data=with_data,

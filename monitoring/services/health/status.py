@@ -14,7 +14,8 @@ from monitoring.tenancy import manages, scoped
 
 
 def list_page(*, user: User, page=None, page_size=None, organization: uuid.UUID | None = None,
-              organization_slug: str | None = None, monitoring__status: str | None = None) -> dict:
+              organization_slug: str | None = None, monitoring__status: str | None = None,
+              maintenance: bool | None = None) -> dict:
     """One page of the devices of the organizations ``user`` manages (every device for a
     superuser), by name."""
     statement = scoped(
@@ -24,6 +25,8 @@ def list_page(*, user: User, page=None, page_size=None, organization: uuid.UUID 
                                                organization=organization, organization_slug=organization_slug)
     if monitoring__status is not None:
         statement = statement.where(DeviceMonitoring.status == monitoring__status)
+    if maintenance is not None:
+        statement = statement.where(DeviceMonitoring.in_maintenance.is_(maintenance))
     return paginate(statement.order_by(Device.name, Device.id), page=page, page_size=page_size)
 
 
