@@ -169,6 +169,15 @@ class DeviceMonitoring(db.Model):
     checks_created: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     device: Mapped[Device] = relationship(back_populates="monitoring")
+    # Loaded in one query for a whole page of devices.
+    unhealthy_metrics: Mapped[list[Metric]] = relationship(
+        primaryjoin="and_(Metric.device_id == foreign(DeviceMonitoring.device_id), Metric.is_healthy.is_(False))",
+        viewonly=True, lazy="selectin", order_by="Metric.name", uselist=True)
+
+    @property
+    def problems(self) -> list[Metric]:
+        """The unhealthy metrics of a device in ``problem`` or ``critical``: why it is."""
+        return self.unhealthy_metrics if self.status in ("problem", "critical") else []
 
 
 class Location(TimestampMixin, db.Model):
@@ -257,6 +266,10 @@ class Metric(db.Model):
     ifname: Mapped[str] = mapped_column(String(64), default="", server_default="")
     is_healthy: Mapped[bool | None]
     is_healthy_tolerant: Mapped[bool | None]
+    # While unhealthy: when it turned so, and the reading that crossed the threshold (null
+    # when healthy, and for metrics unhealthy since before these were kept).
+    unhealthy_since: Mapped[datetime | None]
+    unhealthy_value: Mapped[float | None]
     created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     alert_settings: Mapped[AlertSettings | None] = relationship(

@@ -6,12 +6,17 @@ from __future__ import annotations
 from marshmallow import fields, post_dump
 
 from monitoring.models import HEALTH_STATUSES
+from monitoring.registry import METRICS
+from monitoring.services.health import judging as health
 from schemas.charts import ChartArgsSchema, ChartsSchema
 from schemas.common import BaseSchema, UTCDateTime
-from schemas.filters import Choice, ChoiceUUID, FilterSchema, QueryBoolean
+from schemas.filters import Choice, ChoiceList, ChoiceUUID, FilterSchema, QueryBoolean
 from schemas.validators import IPAddress
 
 # --- query parameters -------------------------------------------------------------------
+
+# The metrics that can be unhealthy: those with alert settings.
+PROBLEM_KEYS = tuple(config.key for config in METRICS.values() if config.alert is not None)
 
 
 class DeviceDataArgsSchema(BaseSchema):
@@ -71,6 +76,9 @@ class MonitoringDeviceFilterSchema(FilterSchema):
     organization = ChoiceUUID(metadata={"description": "organization id"})
     organization_slug = fields.String(metadata={"description": "organization slug"})
     monitoring__status = Choice(HEALTH_STATUSES, metadata={"description": "health status"})
+    problem = ChoiceList(PROBLEM_KEYS, metadata={
+        "description": "only devices in problem or critical with an unhealthy metric of one of these keys "
+                       "(repeat it for several)"})
     maintenance = QueryBoolean(metadata={"description": "only devices in maintenance now (`true`) or not (`false`)"})
 
 
@@ -84,10 +92,31 @@ class MetricFilterSchema(FilterSchema):
 # --- responses --------------------------------------------------------------------------
 
 
+class ProblemSchema(BaseSchema):
+    """An unhealthy metric: why a device is in problem."""
+
+    key = fields.String(metadata={"description": "the metric's key, as `?problem=` takes it"})
+    name = fields.String()
+    since = UTCDateTime(attribute="unhealthy_since", allow_none=True, metadata={
+        "description": "when it turned unhealthy (null: before this was recorded)"})
+    value = fields.Float(attribute="unhealthy_value", allow_none=True, metadata={
+        "description": "the reading that crossed the threshold"})
+    operator = fields.Method("get_operator", metadata={"type": "string", "enum": ["<", ">"]})
+    threshold = fields.Method("get_threshold", metadata={"type": "number"})
+
+    def get_operator(self, metric) -> str:
+        return health.effective_alert(metric)[0]
+
+    def get_threshold(self, metric) -> float:
+        return health.effective_alert(metric)[1]
+
+
 class HealthStatusSchema(BaseSchema):
     status = fields.String()
     in_maintenance = fields.Boolean(metadata={
         "description": "a maintenance window covers the device now: its notifications are held back"})
+    problems = fields.List(fields.Nested(ProblemSchema), metadata={
+        "description": "for a device in `problem` or `critical`: its unhealthy metrics, by name"})
 
 
 class RelatedMetricSchema(BaseSchema):

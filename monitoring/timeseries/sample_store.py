@@ -345,9 +345,19 @@ class WriteBatch:
             self._add("UPDATE wifi_sessions SET stop_time = GREATEST(start_time, %s), modified = %s WHERE id = ANY(%s)",
                       (at, now, list(session_ids)))
 
-    def metric_health(self, metric: MetricState) -> None:
-        self._add("UPDATE metrics SET is_healthy = %s, is_healthy_tolerant = %s WHERE id = %s",
-                  (metric.is_healthy, metric.is_healthy_tolerant, metric.id))
+    def metric_health(self, metric: MetricState, *, value: float, at: datetime) -> None:
+        """The metric's new flags, after a reading of ``value`` at ``at``. A metric turning
+        unhealthy keeps that reading and its time as why and since when; one that stays
+        unhealthy keeps the first; a healthy one forgets them."""
+        self._add(
+            """UPDATE metrics SET is_healthy = %(healthy)s, is_healthy_tolerant = %(tolerant)s,
+                   unhealthy_since = CASE WHEN %(healthy)s IS NOT FALSE THEN NULL
+                                          WHEN is_healthy IS FALSE THEN unhealthy_since ELSE %(at)s END,
+                   unhealthy_value = CASE WHEN %(healthy)s IS NOT FALSE THEN NULL
+                                          WHEN is_healthy IS FALSE THEN unhealthy_value ELSE %(value)s END
+               WHERE id = %(id)s""",
+            {"healthy": metric.is_healthy, "tolerant": metric.is_healthy_tolerant, "at": at, "value": value,
+             "id": metric.id})
 
     def notification(self, *, device_id: uuid.UUID, organization_id: uuid.UUID, metric: MetricState, type: str,
                      level: str, message: str, at: datetime) -> None:

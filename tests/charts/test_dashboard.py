@@ -220,7 +220,8 @@ def test_csv(client, superuser_headers, network):
 
 def test_no_data(client, superuser_headers):
     body = client.get(URL, headers=superuser_headers).get_json()
-    assert body == {"charts": []}
+    no_devices = {"unknown": 0, "ok": 0, "problem": 0, "critical": 0, "deactivated": 0}
+    assert body == {"charts": [], "devices": {"by_status": no_devices, "by_problem": {}}}
 
 
 def test_default_window_is_seven_days(client, superuser_headers, network):

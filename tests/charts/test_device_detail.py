@@ -166,6 +166,7 @@ def test_the_response_of_a_device_that_sent_the_standard_sample(client, headers,
     assert body["monitoring"] == {
         "status": "ok",
         "in_maintenance": False,
+        "problems": [],
         "related_metrics": [
             {"name": "CPU usage", "is_healthy": True},
             {"name": "Disk usage", "is_healthy": True},
@@ -203,7 +204,8 @@ def test_no_data_no_charts_and_no_x(client, headers, device):
     body = client.get(url(device), headers=headers).get_json()
     assert body["charts"] == []
     assert "x" not in body
-    assert body["monitoring"] == {"status": "unknown", "in_maintenance": False, "related_metrics": []}
+    assert body["monitoring"] == {"status": "unknown", "in_maintenance": False, "problems": [],
+                                  "related_metrics": []}
 
 
 @pytest.mark.parametrize(("value", "included"), [

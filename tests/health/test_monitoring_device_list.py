@@ -58,7 +58,7 @@ def test_a_manager_lists_the_managed_organizations_devices_by_name(client, make,
     assert set(item) == {"id", "name", "organization", "group", "mac_address", "last_ip", "management_ip", "model",
                          "os", "system", "notes", "config", "monitoring", "created", "modified"}
     assert "key" not in item  # lists never show device keys
-    assert item["monitoring"] == {"status": "problem", "in_maintenance": False}
+    assert item["monitoring"] == {"status": "problem", "in_maintenance": False, "problems": []}
     assert item["config"] is None
     assert item["organization"] == str(orgs[0].id)
 

@@ -21,6 +21,7 @@ from monitoring.models import FloorPlan, Location, Organization, User
 from monitoring.netjson import normalise_ifname
 from monitoring.registry import CHARTS, GENERAL_CHARTS
 from monitoring.services.charts.builder import ChartRequest, ChartSet, build_charts
+from monitoring.services.health import status as health_status
 from monitoring.tenancy import managed_organization_ids, scoped
 from monitoring.timeseries.chart_queries import SeriesFilter, Window
 
@@ -167,12 +168,15 @@ def dashboard_charts(*, dashboard: DashboardScope, window: Window) -> ChartSet:
 
 
 def report(*, user: User, dashboard: DashboardScope, window: Window) -> dict:
-    """The dashboard JSON: charts, ``x`` when any chart has data, ``organizations`` when
-    the user has a choice."""
+    """The dashboard JSON: charts, ``x`` when any chart has data, the devices counted by
+    status and by problem, ``organizations`` when the user has a choice."""
     chart_set = dashboard_charts(dashboard=dashboard, window=window)
     result: dict = {"charts": chart_set.charts}
     if chart_set.x is not None:
         result["x"] = chart_set.x
+    result["devices"] = health_status.device_counts(
+        organization_ids=dashboard.organization_ids, location_ids=dashboard.location_ids,
+        floorplan_ids=dashboard.floorplan_ids)
     choices = organization_choices(user, dashboard)
     if choices is not None:
         result["organizations"] = choices

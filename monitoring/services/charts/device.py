@@ -124,7 +124,7 @@ def report(*, device: Device, window: Window, with_data: bool) -> DeviceReport:
     result = DeviceReport(
         device=device,
         monitoring={"status": device.monitoring.status, "in_maintenance": device.monitoring.in_maintenance,
-                    "related_metrics": related},
+                    "problems": device.monitoring.problems, "related_metrics": related},
         charts=chart_set.charts,
         x=chart_set.x,
         with_data=with_data,

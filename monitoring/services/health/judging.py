@@ -38,6 +38,8 @@ Lookback = Callable[[Any, datetime, datetime], list[tuple[datetime, float]]]
 class HealthChange:
     metric: Any
     notification: str | None  # "problem", "recovery", or None (no notification)
+    value: float  # the reading that changed the flags, and when it was measured
+    at: datetime
 
 
 def is_historical(time: datetime, *, now: datetime) -> bool:
@@ -125,7 +127,7 @@ def evaluate(metrics: dict, alert_values: dict[MetricKey, float], *, at: datetim
             notification = None  # flags and status still change; nobody is told
         if metric.is_healthy != healthy or metric.is_healthy_tolerant != tolerant:
             metric.is_healthy, metric.is_healthy_tolerant = healthy, tolerant
-            changes.append(HealthChange(metric, notification))
+            changes.append(HealthChange(metric, notification, value, at))
     return changes
 
 
@@ -203,7 +205,7 @@ def judge(cursor, batch: sample_store.WriteBatch, *, device: JudgedDevice, state
                                       lookback=lookback)]
     notified = 0
     for change in changes:
-        batch.metric_health(change.metric)
+        batch.metric_health(change.metric, value=change.value, at=change.at)
         if _notifies(change, status=state.status):
             batch.notification(device_id=device.id, organization_id=device.organization_id, metric=change.metric,
                                at=now, **notifications.for_change(

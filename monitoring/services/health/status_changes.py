@@ -46,7 +46,7 @@ def reset_metrics(session: Session, *, device_ids: list[uuid.UUID]) -> None:
         update(Metric)
         .where(Metric.device_id.in_(device_ids),
                Metric.is_healthy.is_not(None) | Metric.is_healthy_tolerant.is_not(None))
-        .values(is_healthy=None, is_healthy_tolerant=None)
+        .values(is_healthy=None, is_healthy_tolerant=None, unhealthy_since=None, unhealthy_value=None)
     )
 
 
