@@ -8,14 +8,14 @@ way. The trigger holds a notification whichever code path writes it (a device sa
 check), before any recipient's row or webhook delivery exists.
 
 Revision ID: 0016_maintenance_windows
-Revises: 0014_newest_sample_time
+Revises: 0015_availability
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0016_maintenance_windows'
-down_revision = '0014_newest_sample_time'
+down_revision = '0015_availability'
 branch_labels = None
 depends_on = None
 
