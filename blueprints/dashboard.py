@@ -1,7 +1,7 @@
 """The network-wide dashboard: ``/api/v1/monitoring/dashboard/``."""
 from __future__ import annotations
 
-from blueprints.chart_export import CSV_SCHEMA, csv_response
+from blueprints.chart_export import CSV_SCHEMA, chart_headers, csv_response
 from monitoring.auth import authenticated_user, user_required
 from monitoring.extensions import Blueprint
 from monitoring.replicas import heavy_read
@@ -43,5 +43,6 @@ def get_dashboard(args):
     scope = dashboard.scope(user=user, organization_slug=args.get("organization_slug"),
                             location_id=args.get("location_id"), floorplan_id=args.get("floorplan_id"))
     if args.get("csv"):
-        return csv_response(charts_csv(dashboard.dashboard_charts(dashboard=scope, window=window)))
-    return dashboard.report(user=user, dashboard=scope, window=window)
+        return csv_response(charts_csv(dashboard.dashboard_charts(dashboard=scope, window=window)),
+                            headers=chart_headers(args))
+    return dashboard.report(user=user, dashboard=scope, window=window), chart_headers(args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from blueprints.chart_export import CSV_SCHEMA, csv_response
+from blueprints.chart_export import CSV_SCHEMA, chart_headers, csv_response
 from monitoring.auth import authenticated_user, key_or_user, manager_required
 from monitoring.extensions import Blueprint
 from monitoring.observability.prometheus_metrics import record_points_written
@@ -88,8 +88,10 @@ def get_device_detail(args, device):
     """
     window = chart_window.window_from(args)
     if args.get("csv"):
-        return csv_response(charts_csv(device_charts.device_charts(device=device, window=window)))
-    return device_charts.report(device=device, window=window, with_data=args.get("status", False))
+        return csv_response(charts_csv(device_charts.device_charts(device=device, window=window)),
+                            headers=chart_headers(args))
+    return (device_charts.report(device=device, window=window, with_data=args.get("status", False)),
+            chart_headers(args))
 
 
 @blp.route("/", methods=["GET"])

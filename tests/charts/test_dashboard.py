@@ -230,3 +230,11 @@ def test_default_window_is_seven_days(client, superuser_headers, network):
     body = client.get(URL, query_string={"time": "365d", "timezone": "Asia/Kolkata"},
                       headers=superuser_headers).get_json()
     assert body["charts"] == []
+
+
+def test_a_start_without_end_reads_the_time_window_and_says_so(client, superuser_headers, network):
+    response = client.get(URL, query_string={"time": "1d", "start": HOUR["start"]}, headers=superuser_headers)
+    assert response.status_code == 200
+    assert response.get_json() == client.get(URL, query_string={"time": "1d"}, headers=superuser_headers).get_json()
+    assert response.headers["Warning"] == '299 - "`start` without `end` is ignored: the `time` window applies"'
+    assert "Warning" not in get(client, superuser_headers).headers

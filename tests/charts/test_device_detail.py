@@ -289,8 +289,17 @@ def test_one_end_alone_is_ignored_and_the_documentation_says_so(client, headers,
     post_sample(client, device, sample_document())
     week = client.get(url(device, time="7d"), headers=headers).get_json()
     assert len(week["x"]) > 1 and week["charts"]
+    assert "Warning" not in client.get(url(device, time="7d"), headers=headers).headers
     for one_end in ({"start": "2024-05-01 00:00:00"}, {"end": "2024-05-01 00:00:00"}):
-        assert client.get(url(device, time="7d", **one_end), headers=headers).get_json() == week
+        response = client.get(url(device, time="7d", **one_end), headers=headers)
+        assert response.get_json() == week
+        # ... and the answer says so, in a header that changes nothing for programs.
+        (name,) = one_end
+        assert response.headers["Warning"] == (
+            f'299 - "`{name}` without `{"end" if name == "start" else "start"}` is ignored: '
+            'the `time` window applies"')
+        as_csv = client.get(url(device, time="7d", csv="true", **one_end), headers=headers)
+        assert as_csv.headers["Warning"] == response.headers["Warning"]
     spec = client.get("/api/v1/openapi.json").get_json()
     for path in ("/api/v1/monitoring/device/{pk}/", "/api/v1/monitoring/dashboard/"):
         help_of = {p["name"]: p["description"] for p in spec["paths"][path]["get"]["parameters"] if "name" in p}

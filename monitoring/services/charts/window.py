@@ -131,3 +131,15 @@ def window_from(args: dict) -> Window:
     return parse_window(time_range=args.get("time"), start=args.get("start"), end=args.get("end"),
                         timezone=args.get("timezone"), default_time=config["DEFAULT_CHART_TIME"],
                         default_timezone=config["TIME_ZONE"])
+
+
+def ignored_bound(args: dict) -> str | None:
+    """What a request's lone ``start`` or ``end`` means, or None: the reference ignores one
+    bound without the other and reads the ``time`` window, so the answer stays the same and
+    only says so (docs/api.md §10.2)."""
+    start, end = args.get("start"), args.get("end")
+    if bool(start) == bool(end):
+        return None
+    given, missing = ("start", "end") if start else ("end", "start")
+    return f"`{given}` without `{missing}` is ignored: the `time` window applies"
+
