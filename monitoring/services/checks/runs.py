@@ -321,7 +321,7 @@ def run_requested_checks(*, limit: int = 500) -> str | None:
         """DELETE FROM check_requests WHERE device_id IN (
                SELECT device_id FROM check_requests ORDER BY requested_at LIMIT :limit FOR UPDATE SKIP LOCKED)
            RETURNING device_id"""
-    ).bindparams(limit=limit)))
+    ), {"limit": limit}))
     if not requested:
         db.session.commit()
         return None
