@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask import Response, request
 
 from blueprints.chart_export import CSV_SCHEMA, chart_headers, csv_response
-from monitoring.auth import authenticated_user, key_or_user, manager_required
+from monitoring.auth import (
+    DEVICE_DETAIL_KEY,
+    DEVICE_SAMPLE_KEY,
+    authenticated_user,
+    device_by_key,
+    key_or_user,
+    manager_required,
+)
 from monitoring.extensions import Blueprint
 from monitoring.observability.prometheus_metrics import record_points_written
 from monitoring.replicas import heavy_read
@@ -53,23 +60,22 @@ def post_device_data(args, pk):
     The sample is written (snapshot, metric points, WiFi sessions, health) before the answer:
     200 means it is stored. Resending a sample with the same `time` adds nothing.
     """
-    points = ingest.receive(
-        device_id=pk, key=args.get("key"), stream=request.stream, content_length=request.content_length,
-        mimetype=request.mimetype, time=args.get("time"), current=bool(args.get("current")),
-    )
+    with ingest.sample_connection() as connection:
+        device = device_by_key(DEVICE_SAMPLE_KEY, ingest.find_device(connection, pk), args.get("key"))
+        points = ingest.receive(
+            connection, device=device, stream=request.stream, content_length=request.content_length,
+            mimetype=request.mimetype, time=args.get("time"), current=bool(args.get("current")),
+        )
     record_points_written(points)  # committed: count what the sample stored
     return Response(b"", status=200, mimetype="application/json")
 
 
-# With a non-empty ``key`` the key alone decides; otherwise a manager of the device's
-# organization.
-device_key_or_user = key_or_user(
-    lambda pk: device_charts.authorised_device(device_id=pk, key=request.args.get("key")), into="device"
-)
-
-
 @blp.route("/<device_pk:pk>/", methods=["GET"])
-@device_key_or_user
+@key_or_user(
+    by_key=lambda pk, key: device_by_key(DEVICE_DETAIL_KEY, device_charts.find_device(pk), key),
+    by_user=lambda user, pk: device_charts.device_for_user(user=user, device_id=pk),
+    into="device",
+)
 @heavy_read
 @blp.arguments(DeviceDetailArgsSchema, location="query")
 @blp.response(200, DeviceDetailSchema)

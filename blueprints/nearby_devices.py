@@ -1,9 +1,7 @@
 """Devices near a device: ``/api/v1/monitoring/device/{pk}/nearby-devices/``."""
 from __future__ import annotations
 
-from flask import request
-
-from monitoring.auth import key_or_user, require_manager
+from monitoring.auth import NEARBY_DEVICES_KEY, device_by_key, key_or_user
 from monitoring.extensions import Blueprint
 from monitoring.replicas import heavy_read
 from monitoring.services.geo import nearby_devices as nearby
@@ -17,16 +15,13 @@ blp = Blueprint(
 )
 
 
-def _reference(pk):
-    """With a non-empty ``key`` the device itself asks; otherwise a manager."""
-    key = request.args.get("key")
-    if key:
-        return nearby.reference_for_key(device_id=pk, key=key)
-    return nearby.reference_for_user(user=require_manager(), device_id=pk)
-
-
 @blp.route("/<uuid:pk>/nearby-devices/", methods=["GET"])
-@key_or_user(_reference, into="reference")
+@key_or_user(
+    by_key=lambda pk, key: nearby.reference_for_device(
+        device=device_by_key(NEARBY_DEVICES_KEY, nearby.located_device(pk), key)),
+    by_user=lambda user, pk: nearby.reference_for_user(user=user, device_id=pk),
+    into="reference",
+)
 @heavy_read
 @blp.arguments(NearbyDeviceFilterSchema, location="query")
 @blp.response(200, page_of(NearbyDeviceSchema))

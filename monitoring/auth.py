@@ -1,13 +1,18 @@
 """Who is calling: bearer token, browser session, or (for device endpoints) a device key.
 
 The caller is resolved once per request and cached on ``flask.g``. Views state what they
-need with ``require_user`` / ``require_manager`` / ``require_superuser``; the 401/403 codes
-and messages follow the reference API (docs/api.md §0.4).
+need with ``require_user`` / ``require_manager`` / ``require_superuser``, or let a device in
+with ``device_by_key``; the 401/403/404 codes and messages follow the reference API
+(docs/api.md §0.4). Services never look here: the views pass them the user or the device.
 """
 from __future__ import annotations
 
+import hmac
 import uuid
-from functools import wraps
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial, wraps
+from typing import NoReturn, Protocol, TypeVar
 
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -81,9 +86,9 @@ def _user_from_bearer(header: str) -> User:
     return user
 
 
-def session_user() -> User | None:
+def _session_user() -> User | None:
     """The user of the browser session, if any, whatever ``Authorization`` says: what the
-    device-key endpoints look at besides the key."""
+    device detail looks at besides a wrong key."""
     row = _session_row()
     return row.user if row is not None else None
 
@@ -158,10 +163,91 @@ def declare_security(view, security: list[dict]):
     return view
 
 
-def key_or_user(resolve, *, into: str):
-    """Decorator for the views a device (``?key=``) or a user may call: ``resolve(pk)`` lets
-    the caller in, or not, before any parameter is parsed (no 400 to a stranger), and what it
-    returns reaches the view as ``into``."""
+# --- Device keys ------------------------------------------------------------------------
+#
+# Three endpoints let a device in with its own key (``?key=``), and each refuses as the
+# reference does (docs/api.md §0.4, §3, §4.2, §5):
+#
+# | endpoint                  | device not found¹    | wrong or missing key          | deactivated device |
+# |---------------------------|----------------------|-------------------------------|--------------------|
+# | device sample POST (§4.2) | 404 No Device …      | 403 Authentication …          | 404 Not found.     |
+# | device detail GET (§3)    | 404 No DeviceData …  | 403 Authentication …, or to a | let in (readable)  |
+# |                           |                      | logged-in browser session 403 |                    |
+# |                           |                      | You do not have permission …  |                    |
+# | nearby devices GET (§5)   | 404 No Location …    | 404 No Location …             | 404 No Location …  |
+#
+# ¹ what the endpoint's own lookup finds for the id of the path: nothing for a device that
+#   does not exist, is in a disabled organization or (nearby devices) has no location.
+# "No X …" is "No X matches the given query."; "Authentication …" is "Authentication
+# credentials were not provided."
+
+
+class KeyedDevice(Protocol):
+    """What judging a device key reads of the device an endpoint looked up."""
+
+    key: str
+    is_deactivated: bool
+
+
+KeyedT = TypeVar("KeyedT", bound=KeyedDevice)
+
+
+@dataclass(frozen=True)
+class KeyPolicy:
+    """How one device-key endpoint refuses: each field raises the error it answers."""
+
+    not_found: Callable[[], NoReturn]
+    wrong_key: Callable[[], NoReturn]
+    deactivated: Callable[[], NoReturn] | None  # None: a deactivated device is let in
+
+
+def _wrong_key_to_browser_or_device() -> NoReturn:
+    # The reference's wording depends on whether a browser session is logged in.
+    errors.forbidden(errors.NO_PERMISSION if _session_user() is not None else errors.NOT_AUTHENTICATED)
+
+
+DEVICE_SAMPLE_KEY = KeyPolicy(
+    not_found=partial(errors.not_found, "Device"),
+    wrong_key=partial(errors.forbidden, errors.NOT_AUTHENTICATED),  # sessions are not looked at
+    deactivated=errors.not_found,
+)
+DEVICE_DETAIL_KEY = KeyPolicy(
+    not_found=partial(errors.not_found, "DeviceData"),  # the reference's view serves the device's data
+    wrong_key=_wrong_key_to_browser_or_device,
+    deactivated=None,
+)
+NEARBY_DEVICES_KEY = KeyPolicy(
+    not_found=partial(errors.not_found, "Location"),
+    wrong_key=partial(errors.not_found, "Location"),
+    deactivated=partial(errors.not_found, "Location"),
+)
+
+
+def device_by_key(policy: KeyPolicy, device: KeyedT | None, key: str | None) -> KeyedT:
+    """``device`` if ``key`` is its key, else the refusal of ``policy``; the checks run in the
+    reference's order: found, key, deactivated. ``device`` is what the endpoint's lookup
+    found (None: nothing). Only judges, never queries: the device POST pays nothing more
+    than its own lookup."""
+    if device is None:
+        policy.not_found()
+    # Constant-time comparison: response timing must not reveal how much of a key matched.
+    if not key or not hmac.compare_digest(key.encode(), device.key.encode()):
+        policy.wrong_key()
+    if device.is_deactivated and policy.deactivated is not None:
+        policy.deactivated()
+    return device
+
+
+def key_or_user(*, by_key: Callable, by_user: Callable, into: str):
+    """Decorator for the GET views a device or a manager may call: with a non-empty ``key``
+    the key alone decides (``by_key(pk, key)``, user credentials are not looked at);
+    without one, or with ``key=``, the caller must be a manager (``by_user(user, pk)``).
+    The caller is let in, or not, before any parameter is parsed (no 400 to a stranger),
+    and what the resolver returns reaches the view as ``into``."""
+
+    def resolve(pk):
+        key = request.args.get("key")
+        return by_key(pk, key) if key else by_user(require_manager(), pk)
 
     def decorator(view):
         @wraps(view)

@@ -1,23 +1,20 @@
-"""A device's monitoring detail (docs/api.md §3): who may read it, and what it shows — the
-device, its health status and metrics, its charts and, on request, its latest data.
+"""A device's monitoring detail (docs/api.md §3): the device, its health status and
+metrics, its charts and, on request, its latest data.
 
-Access is checked on every request (docs/api.md §15.1: no cached bypass), in the reference's
-order: with a non-empty ``key`` only the key decides; without one, the user must be a
-manager (401, 403), the device must exist in an active organization (404) and be one of the
-user's (403).
+Who may read it is decided by the view before anything here runs (``monitoring/auth.py``):
+a device with its key (``find_device``, then the key), or a manager (``device_for_user``),
+on every request (docs/api.md §15.1: no cached bypass).
 """
 from __future__ import annotations
 
-import hmac
 import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from monitoring import errors
-from monitoring.auth import require_manager, session_user
 from monitoring.extensions import db
-from monitoring.models import Chart, Device, DeviceData, Metric, Organization
+from monitoring.models import Chart, Device, DeviceData, Metric, Organization, User
 from monitoring.registry import CHARTS
 from monitoring.services.charts.builder import ChartRequest, ChartSet, build_charts
 from monitoring.tenancy import manages
@@ -26,39 +23,23 @@ from monitoring.timeseries.chart_queries import SeriesFilter, Window
 NOT_FOUND_MODEL = "DeviceData"  # the reference's wording: its view serves the device's data
 
 
-def _device_in_active_organization(device_id: uuid.UUID) -> Device:
-    device = db.session.execute(
+def find_device(device_id: uuid.UUID) -> Device | None:
+    """The device, deactivated or not, if it exists in an active organization."""
+    return db.session.execute(
         select(Device).join(Organization, Organization.id == Device.organization_id)
         .where(Device.id == device_id, Organization.is_active.is_(True))
     ).scalar_one_or_none()
+
+
+def device_for_user(*, user: User, device_id: uuid.UUID) -> Device:
+    """A device of an organization ``user`` manages: 404 if there is no such device in an
+    active organization, 403 if it is another organization's (as the reference answers)."""
+    device = find_device(device_id)
     if device is None:
         errors.not_found(NOT_FOUND_MODEL)
-    return device
-
-
-def device_for_key(*, device_id: uuid.UUID, key: str) -> Device:
-    """Key mode: the device (even deactivated) if the key is its own; 404, else 403."""
-    device = _device_in_active_organization(device_id)
-    # Constant-time comparison: response timing must not reveal how much of a key matched.
-    if not hmac.compare_digest(key.encode(), device.key.encode()):
-        # The reference's wording depends on whether a browser session is logged in.
-        errors.forbidden(errors.NO_PERMISSION if session_user() is not None else errors.NOT_AUTHENTICATED)
-    return device
-
-
-def device_for_user(*, device_id: uuid.UUID) -> Device:
-    """User mode: a manager's device; 401/403 before anything is looked up."""
-    user = require_manager()
-    device = _device_in_active_organization(device_id)
     if not manages(user, device.organization_id):
         errors.forbidden(errors.NOT_MANAGER)
     return device
-
-
-def authorised_device(*, device_id: uuid.UUID, key: str | None) -> Device:
-    if key:
-        return device_for_key(device_id=device_id, key=key)
-    return device_for_user(device_id=device_id)
 
 
 @dataclass

@@ -125,8 +125,7 @@ def _store_device(connection, device_id: uuid.UUID, access_point: demo_network.A
                   first: datetime, interval: timedelta) -> int:
     """A device's samples from ``first`` on, every ``interval`` up to the present, then one
     real-time sample; returns how many."""
-    with connection.cursor() as cursor:
-        target = sample_store.load_device(cursor, device_id, connection.info)
+    target = ingest.find_device(connection, device_id)
     count, when, now = 0, first, utcnow()
     while when < now:
         _store(connection, target, access_point, start, when)

@@ -1,16 +1,16 @@
 """Devices near a device (docs/api.md §5), nearest first, with their distance in metres.
 
-Two ways in: a device asking with its own key sees the devices of its organization only
-(docs/api.md §15.1); a user sees the devices of the organizations they manage,
-near a device they may see (docs/api.md §15.7).
+Two ways in, both decided by the view (``monitoring/auth.py``): a device asking with its own
+key (``located_device``, then the key) sees the devices of its organization only
+(docs/api.md §15.1); a user sees the devices of the organizations they manage, near a
+device they may see (docs/api.md §15.7).
 """
 from __future__ import annotations
 
-import hmac
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 
 from monitoring import errors, geo
 from monitoring.extensions import db
@@ -33,26 +33,29 @@ class Reference:
     user: User | None = None  # None: the device itself, with its key
 
 
-def _located(device_id: uuid.UUID):
-    return db.session.execute(
-        select(Device.key, Device.organization_id, Device.is_deactivated, Organization.is_active,
+def _located(device_id: uuid.UUID, *, in_active_organization: bool = False) -> Row | None:
+    statement = (
+        select(Device.id, Device.key, Device.organization_id, Device.is_deactivated,
                Location.latitude, Location.longitude)
-        .join(Organization, Organization.id == Device.organization_id)
         .join(DeviceLocation, DeviceLocation.device_id == Device.id)
         .join(Location, Location.id == DeviceLocation.location_id)
         .where(Device.id == device_id)
-    ).one_or_none()
+    )
+    if in_active_organization:
+        statement = statement.join(Organization, Organization.id == Device.organization_id).where(
+            Organization.is_active.is_(True))
+    return db.session.execute(statement).one_or_none()
 
 
-def reference_for_key(*, device_id: uuid.UUID, key: str) -> Reference:
-    """Key mode. Anything but the located, active device of an active organization with this
-    very key is 404, as the reference answers a wrong key here."""
-    row = _located(device_id)
-    # Constant-time comparison: response timing must not reveal how much of a key matched.
-    key_matches = row is not None and hmac.compare_digest(key.encode(), row.key.encode())
-    if not key_matches or row.is_deactivated or not row.is_active:
-        errors.not_found(NO_LOCATION)
-    return Reference(device_id, row.organization_id, row.latitude, row.longitude)
+def located_device(device_id: uuid.UUID) -> Row | None:
+    """The device with its key and its location's coordinates, if it has a location and its
+    organization is active: what a device asking with its key is judged on."""
+    return _located(device_id, in_active_organization=True)
+
+
+def reference_for_device(*, device: Row) -> Reference:
+    """Key mode: the device its key let in (a row of ``located_device``) asks."""
+    return Reference(device.id, device.organization_id, device.latitude, device.longitude)
 
 
 def reference_for_user(*, user: User, device_id: uuid.UUID) -> Reference:

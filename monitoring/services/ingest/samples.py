@@ -1,23 +1,25 @@
 """Receiving a device's NetJSON DeviceMonitoring sample (docs/api.md §4, §6).
 
-The checks run in the reference's order: device (404), key (403), deactivated (404), body
-(415/413/400), schema (400), ``time`` (400). Then everything the sample produces is written
-in one transaction: the snapshot, the points, the metric rows, the WiFi sessions and the
-health changes. The caller answers 200 only after the commit, so an acknowledged sample is
-never lost; any failure rolls the whole sample back.
+The checks run in the reference's order: device (404), key (403), deactivated (404) — the
+view judges the device ``find_device`` found against its key (``monitoring/auth.py``) —
+then body (415/413/400), schema (400), ``time`` (400). Then everything the sample produces
+is written in one transaction: the snapshot, the points, the metric rows, the WiFi sessions
+and the health changes. The caller answers 200 only after the commit, so an acknowledged
+sample is never lost; any failure rolls the whole sample back.
 """
 from __future__ import annotations
 
-import hmac
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_smorest import abort
 
-from monitoring import errors, netjson
+from monitoring import netjson
 from monitoring.extensions import db
 from monitoring.models import utcnow
 from monitoring.services.health import judging as health
@@ -30,19 +32,23 @@ TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"
 JSON_TYPES = ("application/json",)
 
 
-def authorised_device(connection, *, device_id: uuid.UUID, key: str | None) -> SampleDevice:
-    """The device the key opens; 404 for a missing device or a disabled organization, 403
-    for a wrong key, 404 for a deactivated device."""
+@contextmanager
+def sample_connection() -> Iterator:
+    """A pooled DBAPI connection of its own for one sample, rather than the ORM session:
+    this is the busiest endpoint, and the session's bookkeeping cost more than the SQL.
+    Returning the connection to the pool rolls back anything uncommitted."""
+    raw = db.engine.raw_connection()
+    try:
+        yield raw
+    finally:
+        raw.close()
+
+
+def find_device(connection, device_id: uuid.UUID) -> SampleDevice | None:
+    """The device, with its key, if it exists in an active organization (a prepared
+    statement: the first of a sample's four round trips)."""
     with connection.cursor() as cursor:
-        device = sample_store.load_device(cursor, device_id, connection.info)
-    if device is None:
-        errors.not_found("Device")
-    # Constant-time comparison: response timing must not reveal how much of a key matched.
-    if not key or not hmac.compare_digest(key.encode(), device.key.encode()):
-        abort(403, message=errors.NOT_AUTHENTICATED)
-    if device.is_deactivated:
-        errors.not_found()
-    return device
+        return sample_store.load_device(cursor, device_id, connection.info)
 
 
 def _no_constants(name: str) -> Any:
@@ -234,21 +240,11 @@ def _check_metric_limit(existing: int, new: int) -> None:
                            f"of {limit} (DEVICE_MAX_METRICS).")
 
 
-def receive(*, device_id: uuid.UUID, key: str | None, stream, content_length: int | None,
-            mimetype: str, time: str | None, current: bool) -> dict:
-    """The whole device POST, in the reference's validation order.
-
-    It runs on a pooled DBAPI connection of its own rather than the ORM session: this is
-    the busiest endpoint, and the session's bookkeeping cost more than the SQL. Returning
-    the connection to the pool rolls back anything uncommitted.
-    """
-    connection = db.engine.raw_connection()
-    try:
-        device = authorised_device(connection, device_id=device_id, key=key)
-        document = validate(*parse_body(read_body(stream, content_length=content_length), mimetype=mimetype))
-        check_limits(document)
-        sample_time = parse_time(time, now=utcnow())
-        return store_sample(connection, device=device, document=document, time=sample_time,
-                            current=current)
-    finally:
-        connection.close()
+def receive(connection, *, device: SampleDevice, stream, content_length: int | None, mimetype: str,
+            time: str | None, current: bool) -> dict:
+    """The rest of the device POST once its key let ``device`` in, in the reference's
+    validation order, on the sample's ``connection``."""
+    document = validate(*parse_body(read_body(stream, content_length=content_length), mimetype=mimetype))
+    check_limits(document)
+    sample_time = parse_time(time, now=utcnow())
+    return store_sample(connection, device=device, document=document, time=sample_time, current=current)
