@@ -6,6 +6,7 @@ from flask import request
 
 from blueprints.crud import Resource, register_crud
 from blueprints.tokens import register_token_routes
+from monitoring.auth import authenticating_session_id, authenticating_token_id
 from monitoring.extensions import Blueprint
 from monitoring.services.accounts import users
 from schemas.users import UserFilterSchema, UserSchema
@@ -21,7 +22,9 @@ user_routes = Blueprint("user_objects", __name__)
 register_crud(user_routes, Resource(
     service=users, schema=UserSchema, filter_schema=UserFilterSchema,
     id_arg="user_id", singular="user", plural="users",
-    # Changing one's own password checks the current one, throttled per address like a login.
-    extra_update_args=lambda: {"address": request.remote_addr},
+    # Changing one's own password checks the current one, throttled per address like a login,
+    # and keeps the session or token it is changed with.
+    extra_update_args=lambda: {"address": request.remote_addr, "credentials": users.CallerCredentials(
+        session_id=authenticating_session_id(), token_id=authenticating_token_id())},
 ))
 blp.register_blueprint(user_routes, url_prefix="/user")

@@ -1,5 +1,7 @@
 from marshmallow import ValidationError, fields, validate
 
+from monitoring.auth import authenticated_user
+from monitoring.services.accounts import users
 from schemas.common import BaseSchema, PageArgsSchema, UTCDateTime
 
 
@@ -39,9 +41,8 @@ class UserSchema(BaseSchema):
     last_login = UTCDateTime(dump_only=True, allow_none=True)
 
     def visible_memberships(self, user):
-        from monitoring.services.accounts.users import visible_memberships
-
-        return MembershipSchema(many=True).dump(visible_memberships(user))
+        # Only the memberships of the organizations the caller manages are shown.
+        return MembershipSchema(many=True).dump(users.visible_memberships(user, viewer=authenticated_user()))
 
     def load_memberships(self, value):
         # Checked here because marshmallow runs the item hooks before it checks for a list.

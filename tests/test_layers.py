@@ -1,8 +1,9 @@
 """The layers depend one way: blueprints → services → timeseries and models (docs/architecture.md).
 
 A service knows nothing of HTTP: it imports no blueprint and no schema, and never reads the
-request (the view passes what the service needs). The time-series layer and the models
-import no service. Read from the source, so a new module is held to it at once."""
+request, its session or what the auth layer made of it (the view passes what the service
+needs: the user, the device a key let in). The time-series layer and the models import no
+service. Read from the source, so a new module is held to it at once."""
 from __future__ import annotations
 
 import ast
@@ -47,6 +48,11 @@ def test_the_layers_are_where_this_test_looks():
 
 def test_services_import_no_blueprint_or_schema_and_never_read_the_request():
     assert offenders(python_files("monitoring/services"), ("blueprints", "schemas", "flask.request")) == []
+
+
+def test_services_learn_the_caller_from_the_view_not_from_the_auth_layer():
+    request_state = ("monitoring.auth", "flask.g", "flask.session")
+    assert offenders(python_files("monitoring/services"), request_state) == []
 
 
 def test_timeseries_and_models_import_no_service():

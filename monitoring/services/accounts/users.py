@@ -6,14 +6,14 @@ only the memberships of those organizations; memberships elsewhere stay untouche
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import exists, false, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from monitoring import errors
-from monitoring.auth import authenticating_session_id, authenticating_token_id
 from monitoring.extensions import db
 from monitoring.models import OrganizationUser, User
 from monitoring.pagination import paginate
@@ -53,10 +53,10 @@ def _dummy_hash() -> str:
     return _DUMMY[method]
 
 
-def visible_memberships(user: User) -> list[OrganizationUser]:
-    """The memberships of ``user`` the requesting user may see."""
-    viewer = g.get("auth_user")
-    return [m for m in user.memberships if viewer is None or manages(viewer, m.organization_id)]
+def visible_memberships(user: User, *, viewer: User) -> list[OrganizationUser]:
+    """The memberships of ``user`` that ``viewer`` may see: those of the organizations
+    ``viewer`` manages."""
+    return [m for m in user.memberships if manages(viewer, m.organization_id)]
 
 
 def _visible_statement(viewer: User):
@@ -132,14 +132,22 @@ def log_out_everywhere(*, user: User) -> None:
     db.session.commit()
 
 
-def _set_password(target: User, password: str, *, viewer: User) -> None:
+@dataclass(frozen=True)
+class CallerCredentials:
+    """The browser session or API token a request authenticated with (the other is None)."""
+
+    session_id: uuid.UUID | None = None
+    token_id: uuid.UUID | None = None
+
+
+def _set_password(target: User, password: str, *, viewer: User, credentials: CallerCredentials) -> None:
     target.password_hash = hash_password(password)
     if target.id is not None:
         # A changed password shuts out whoever held the old one: every session and token
         # ends, but the one making this change when users change their own.
         own = target.id == viewer.id
-        _log_out_everywhere(target, keep_session_id=authenticating_session_id() if own else None,
-                            keep_token_id=authenticating_token_id() if own else None)
+        _log_out_everywhere(target, keep_session_id=credentials.session_id if own else None,
+                            keep_token_id=credentials.token_id if own else None)
 
 
 def _check_current_password(user: User, data: dict, *, address: str | None) -> None:
@@ -158,7 +166,8 @@ def _check_current_password(user: User, data: dict, *, address: str | None) -> N
         errors.invalid(CURRENT_PASSWORD_WRONG)
 
 
-def _apply(target: User, data: dict, *, viewer: User) -> None:
+def _apply(target: User, data: dict, *, viewer: User,
+           credentials: CallerCredentials = CallerCredentials()) -> None:
     if data.get("is_superuser") and not viewer.is_superuser:
         errors.forbidden("Only superusers can grant superuser status.")
     deactivated = target.id is not None and target.is_active and data.get("is_active") is False
@@ -166,7 +175,7 @@ def _apply(target: User, data: dict, *, viewer: User) -> None:
         if name in data and data[name] is not None:
             setattr(target, name, data[name])
     if data.get("password"):
-        _set_password(target, data["password"], viewer=viewer)
+        _set_password(target, data["password"], viewer=viewer, credentials=credentials)
     if deactivated:
         # Reactivating the account later must not bring its old sessions and tokens back.
         _log_out_everywhere(target)
@@ -197,9 +206,11 @@ def _belongs_elsewhere(target: User, *, viewer: User) -> bool:
     return not viewer.is_superuser and any(not manages(viewer, m.organization_id) for m in target.memberships)
 
 
-def update(*, user: User, user_id: uuid.UUID, data: dict, address: str | None) -> User:
+def update(*, user: User, user_id: uuid.UUID, data: dict, address: str | None,
+           credentials: CallerCredentials) -> User:
     """Change a user; ``address`` is the caller's, for the throttled check of the current
-    password when users change their own."""
+    password when users change their own, and ``credentials`` the session or token they
+    keep when they do."""
     target = get(user=user, user_id=user_id)
     if target.id != user.id and _belongs_elsewhere(target, viewer=user) and any(
         name in data and data[name] != getattr(target, name, None) for name in ACCOUNT_FIELDS
@@ -210,7 +221,7 @@ def update(*, user: User, user_id: uuid.UUID, data: dict, address: str | None) -
         _check_current_password(user, data, address=address)
     if "username" in data:
         _check_username_free(data["username"], exclude=target.id)
-    _apply(target, data, viewer=user)
+    _apply(target, data, viewer=user, credentials=credentials)
     commit(DUPLICATE)
     return target
 
