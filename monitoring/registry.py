@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A metric of a device: its configuration and the normalised name of its interface ("" for
+# the device's own metrics, such as cpu or ping).
+MetricKey = tuple[str, str]
+
 
 @dataclass(frozen=True)
 class AlertDefault:
@@ -136,9 +140,6 @@ CRITICAL_CHECK_TYPES = tuple(
 )
 
 DEFAULT_AUTO_CHARTS = ("traffic", "wifi_clients", "uptime", "packet_loss", "rtt", "memory", "cpu", "disk")
-
-ACCESS_TECHNOLOGIES = ("gsm", "cdma1x", "evdo", "umts", "lte", "5g")
-
 
 def charts_for(configuration: str, auto_charts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     config = METRICS[configuration]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from psycopg2.extras import Json, register_uuid
 
 from monitoring.database import transaction_settings
-from monitoring.registry import ALERT_SOURCES, METRICS, charts_for
+from monitoring.registry import ALERT_SOURCES, METRICS, MetricKey, charts_for
 from monitoring.timeseries.chart_queries import floor_hour
 from monitoring.timeseries.chart_tables import LATE_POINTS_LOCK_KEY
 from monitoring.timeseries.tables import HYPERTABLES
@@ -25,8 +25,6 @@ register_uuid()  # uuid.UUID values travel as native uuid parameters
 POINT_COLUMNS = {table.name: tuple(column.name for column in table.columns) for table in HYPERTABLES}
 # How far back a back-filled sample looks for its predecessor's counters.
 COUNTER_LOOKBACK = timedelta(days=7)
-
-MetricKey = tuple[str, str]
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from monitoring.services.checks import fping, snooze
 from monitoring.services.health import judging as health
 from monitoring.services.health import status_changes
 from monitoring.timeseries import check_store, sample_store
-from monitoring.timeseries.sample_store import SampleDevice
 
 logger = logging.getLogger(__name__)
 
@@ -39,19 +38,29 @@ SKIP_WIFI_CLIENTS = frozenset({"unknown", "critical"})
 
 
 @dataclass(frozen=True)
+class CheckedDevice:
+    """What recording a check's results needs to know about its device (a
+    ``health.JudgedDevice``)."""
+
+    id: uuid.UUID
+    name: str
+    organization_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class Target:
     """An active check with what running it needs to know about its device."""
 
     check_type: str
     params: dict
-    device: SampleDevice
+    device: CheckedDevice
     status: str
     address: str | None  # what the ping check pings (``ping_address``)
 
 
 @dataclass
 class Result:
-    device: SampleDevice
+    device: CheckedDevice
     configuration: str  # the metric written
     value: float  # its alert field's value
     table: str
@@ -101,7 +110,7 @@ def load_targets(*, check_types: tuple[str, ...] | None = None,
     for check_type, params, device_id, name, organization_id, management_ip, last_ip, status in (
         db.session.execute(statement)
     ):
-        device = SampleDevice(device_id, name, "", False, organization_id, None, None)
+        device = CheckedDevice(id=device_id, name=name, organization_id=organization_id)
         targets.append(Target(check_type, params or {}, device, status, ping_address(management_ip, last_ip)))
     db.session.commit()  # nothing to keep locked while measuring
     return targets
@@ -180,7 +189,7 @@ def measure_ping(targets: list[Target], summary: RunSummary) -> list[Result]:
     return results
 
 
-def _ping_result(device: SampleDevice, answer: fping.PingResult, at: datetime) -> Result:
+def _ping_result(device: CheckedDevice, answer: fping.PingResult, at: datetime) -> Result:
     row = {"time": at, "device_id": device.id, "reachable": answer.reachable, "loss": answer.loss,
            "rtt_min": answer.rtt_min, "rtt_avg": answer.rtt_avg, "rtt_max": answer.rtt_max}
     return Result(device, "ping", answer.reachable, "ping_points", row)

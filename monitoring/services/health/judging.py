@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from flask import current_app
 
-from monitoring.registry import CRITICAL_DEVICE_METRICS, DEFAULT_ALERT, METRICS
+from monitoring.registry import CRITICAL_DEVICE_METRICS, DEFAULT_ALERT, METRICS, MetricKey
 from monitoring.services.notifications import texts as notifications
 from monitoring.timeseries import sample_store
 
@@ -29,7 +29,6 @@ TOLERANCE_INTERVAL = timedelta(seconds=300)
 # problem already said it.
 SILENT_WHEN_CRITICAL = frozenset({"data_collected"})
 
-MetricKey = tuple[str, str]
 # (metric, since, until) -> stored (time, value) points of its alert field in [since, until)
 Lookback = Callable[[Any, datetime, datetime], list[tuple[datetime, float]]]
 

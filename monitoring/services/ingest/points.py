@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from monitoring.netjson import access_technology, normalise_ifname
-from monitoring.registry import ACCESS_TECHNOLOGIES
+from monitoring.netjson import ACCESS_TECHNOLOGIES, access_technology, normalise_ifname
+from monitoring.registry import MetricKey
 
-MetricKey = tuple[str, str]  # (configuration, normalised ifname or "")
 Counters = dict[str, tuple[int | None, int | None]]  # normalised ifname -> (rx, tx)
 
 
