@@ -21,8 +21,8 @@ from monitoring.security_schemes import DEVICE_AUTH
 from monitoring.services.charts import device as device_charts
 from monitoring.services.charts import window as chart_window
 from monitoring.services.charts.builder import charts_csv
-from monitoring.services.health import status as device_status
-from monitoring.services.ingest import samples as ingest
+from monitoring.services.health import status
+from monitoring.services.ingest import samples
 from schemas.common import ErrorSchema, page_of
 from schemas.device_monitoring import (
     DEVICE_MONITORING_BODY,
@@ -60,9 +60,9 @@ def post_device_data(args, pk):
     The sample is written (snapshot, metric points, WiFi sessions, health) before the answer:
     200 means it is stored. Resending a sample with the same `time` adds nothing.
     """
-    with ingest.sample_connection() as connection:
-        device = device_by_key(DEVICE_SAMPLE_KEY, ingest.find_device(connection, pk), args.get("key"))
-        points = ingest.receive(
+    with samples.sample_connection() as connection:
+        device = device_by_key(DEVICE_SAMPLE_KEY, samples.find_device(connection, pk), args.get("key"))
+        points = samples.receive(
             connection, device=device, stream=request.stream, content_length=request.content_length,
             mimetype=request.mimetype, time=args.get("time"), current=bool(args.get("current")),
         )
@@ -107,7 +107,7 @@ def get_device_detail(args, device):
 @blp.response(200, page_of(MonitoringDeviceSchema))
 def list_devices(args):
     """List devices with their health status, by name"""
-    return device_status.list_page(user=authenticated_user(), **args)
+    return status.list_page(user=authenticated_user(), **args)
 
 
 @blp.route("/<uuid:pk>/metric/", methods=["GET"])
@@ -118,4 +118,4 @@ def list_devices(args):
 @blp.alt_response(404, schema=ErrorSchema, description="Unknown device, or one of another organization")
 def list_metrics(args, pk):
     """List a device's metrics with their health"""
-    return device_status.metrics(user=authenticated_user(), device_id=pk, **args)
+    return status.metrics(user=authenticated_user(), device_id=pk, **args)

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from monitoring.auth import authenticated_user, user_required
 from monitoring.extensions import Blueprint
-from monitoring.services.notifications import inbox as notification_inbox
+from monitoring.services.notifications import inbox
 from schemas.common import ErrorSchema, page_of
 from schemas.notifications import MarkedReadSchema, NotificationFilterSchema, NotificationSchema
 
@@ -25,7 +25,7 @@ blp = Blueprint(
 @blp.response(200, page_of(NotificationSchema))
 def list_notifications(args):
     """List your notifications, newest first"""
-    return notification_inbox.list_page(user=authenticated_user(), **args)
+    return inbox.list_page(user=authenticated_user(), **args)
 
 
 @blp.route("/notification/read/", methods=["POST"])
@@ -33,7 +33,7 @@ def list_notifications(args):
 @blp.response(200, MarkedReadSchema)
 def mark_all_read():
     """Mark all your notifications read"""
-    return {"count": notification_inbox.mark_all_read(user=authenticated_user())}
+    return {"count": inbox.mark_all_read(user=authenticated_user())}
 
 
 @blp.route("/notification/<uuid:notification_id>/")
@@ -43,11 +43,11 @@ class Notification(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="Not one of your notifications")
     def get(self, notification_id):
         """Read a notification"""
-        return notification_inbox.get(user=authenticated_user(), notification_id=notification_id)
+        return inbox.get(user=authenticated_user(), notification_id=notification_id)
 
     @user_required
     @blp.response(200, NotificationSchema)
     @blp.alt_response(404, schema=ErrorSchema, description="Not one of your notifications")
     def patch(self, notification_id):
         """Mark a notification read"""
-        return notification_inbox.mark_read(user=authenticated_user(), notification_id=notification_id)
+        return inbox.mark_read(user=authenticated_user(), notification_id=notification_id)

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from blueprints.notifications import blp
 from monitoring.auth import superuser_required
-from monitoring.services.notifications import inbox as notification_inbox
+from monitoring.services.notifications import inbox
 from schemas.common import ErrorSchema
 from schemas.webhooks import WebhookSchema
 
@@ -20,7 +20,7 @@ class Webhook(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No such organization, or no webhook set")
     def get(self, organization_id):
         """Read an organization's notification webhook"""
-        return notification_inbox.get_webhook(organization_id=organization_id)
+        return inbox.get_webhook(organization_id=organization_id)
 
     @superuser_required
     @blp.arguments(WebhookSchema)
@@ -35,14 +35,14 @@ class Webhook(MethodView):
         accepted (unless the server allows private targets; never a cloud metadata address);
         the address is checked again at every delivery.
         """
-        return notification_inbox.set_webhook(organization_id=organization_id, data=data)
+        return inbox.set_webhook(organization_id=organization_id, data=data)
 
     @superuser_required
     @blp.response(204)
     @blp.alt_response(404, schema=ErrorSchema, description="No such organization, or no webhook set")
     def delete(self, organization_id):
         """Remove an organization's notification webhook"""
-        notification_inbox.delete_webhook(organization_id=organization_id)
+        inbox.delete_webhook(organization_id=organization_id)
 
 
 @blp.route("/organization/<uuid:organization_id>/webhook/rotate-secret/", methods=["POST"])
@@ -55,4 +55,4 @@ def rotate_webhook_secret(organization_id):
     The old secret stops at once: deliveries sent from now on, retries included, are signed
     with the new one, which the answer shows.
     """
-    return notification_inbox.rotate_webhook_secret(organization_id=organization_id)
+    return inbox.rotate_webhook_secret(organization_id=organization_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from monitoring.auth import authenticated_user, manager_required
 from monitoring.extensions import Blueprint
 from monitoring.replicas import heavy_read
-from monitoring.services.geo import wifi_sessions as wifi_session_history
+from monitoring.services.geo import wifi_sessions
 from schemas.common import ErrorSchema, page_of
 from schemas.wifi_sessions import WifiSessionFilterSchema, WifiSessionSchema
 
@@ -22,7 +22,7 @@ blp = Blueprint(
 @blp.response(200, page_of(WifiSessionSchema))
 def list_wifi_sessions(args):
     """List WiFi sessions, newest first"""
-    return wifi_session_history.list_page(user=authenticated_user(), **args)
+    return wifi_sessions.list_page(user=authenticated_user(), **args)
 
 
 @blp.route("/<uuid:session_id>/", methods=["GET"])
@@ -32,4 +32,4 @@ def list_wifi_sessions(args):
 @blp.alt_response(404, schema=ErrorSchema, description="No such session, or not visible")
 def get_wifi_session(session_id):
     """Read a WiFi session"""
-    return wifi_session_history.get(user=authenticated_user(), session_id=session_id)
+    return wifi_sessions.get(user=authenticated_user(), session_id=session_id)

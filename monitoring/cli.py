@@ -10,8 +10,8 @@ from monitoring import worker
 from monitoring.extensions import db
 from monitoring.services.accounts import users
 from monitoring.services.checks import snooze
-from monitoring.services.demo import seed as demo
-from monitoring.services.geo import wifi_sessions as wifi_session_history
+from monitoring.services.demo import seed
+from monitoring.services.geo import wifi_sessions
 from monitoring.timeseries.rollups import refresh_rollups
 
 
@@ -31,7 +31,7 @@ def register(app: Flask) -> None:
     @click.option("--interval-minutes", type=click.IntRange(1, 60), default=5, help="time between samples")
     def seed_demo(devices: int, days: int, interval_minutes: int) -> None:
         """Create a demo organization, a manager and devices with a week of samples."""
-        result = demo.seed_demo(devices=devices, days=days, interval_minutes=interval_minutes, log=click.echo)
+        result = seed.seed_demo(devices=devices, days=days, interval_minutes=interval_minutes, log=click.echo)
         if result is None:
             click.echo("demo data exists already (organization slug 'demo'): nothing done")
             return
@@ -44,7 +44,7 @@ def register(app: Flask) -> None:
     def prune_wifi_sessions(days: int | None) -> None:
         """Delete WiFi sessions that started more than DAYS days ago, then clients without sessions."""
         days = app.config["WIFI_SESSIONS_RETENTION_DAYS"] if days is None else days
-        sessions, clients = wifi_session_history.prune(days=days)
+        sessions, clients = wifi_sessions.prune(days=days)
         click.echo(f"deleted {sessions} WiFi sessions older than {days} days and {clients} WiFi clients")
 
     @app.cli.command("refresh-rollups")

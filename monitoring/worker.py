@@ -28,9 +28,8 @@ from monitoring.extensions import db, rollback_session
 from monitoring.models import utcnow
 from monitoring.observability import database_errors
 from monitoring.services.accounts import login_throttle, sessions
-from monitoring.services.checks import checks
-from monitoring.services.checks import runs as check_runs
-from monitoring.services.geo import wifi_sessions as wifi_session_history
+from monitoring.services.checks import checks, runs
+from monitoring.services.geo import wifi_sessions
 from monitoring.services.maintenance import release as maintenance_release
 from monitoring.services.notifications import webhooks
 from monitoring.timeseries import retention
@@ -157,12 +156,12 @@ def _alive(pid: int) -> bool:
 
 def _run_checks():
     created = checks.ensure_automatic(db.session)
-    summary = check_runs.run_checks()
+    summary = runs.run_checks()
     return f"{created} automatic checks created; {summary}"
 
 
 def _run_requested_checks():
-    return check_runs.run_requested_checks()
+    return runs.run_requested_checks()
 
 
 def _deliver_webhooks():
@@ -197,7 +196,7 @@ def _drop_old_chunks():
 
 def _prune_wifi_sessions():
     days = current_app.config["WIFI_SESSIONS_RETENTION_DAYS"]
-    sessions, clients = wifi_session_history.prune(days=days)
+    sessions, clients = wifi_sessions.prune(days=days)
     return f"deleted {sessions} WiFi sessions older than {days} days and {clients} WiFi clients"
 
 

@@ -7,7 +7,7 @@ from marshmallow import fields, post_dump
 
 from monitoring.models import HEALTH_STATUSES
 from monitoring.registry import METRICS
-from monitoring.services.health import judging as health
+from monitoring.services.health import judging
 from schemas.charts import ChartArgsSchema, ChartsSchema
 from schemas.common import BaseSchema, UTCDateTime
 from schemas.filters import Choice, ChoiceList, ChoiceUUID, FilterSchema, QueryBoolean
@@ -105,10 +105,10 @@ class ProblemSchema(BaseSchema):
     threshold = fields.Method("get_threshold", metadata={"type": "number"})
 
     def get_operator(self, metric) -> str:
-        return health.effective_alert(metric)[0]
+        return judging.effective_alert(metric)[0]
 
     def get_threshold(self, metric) -> float:
-        return health.effective_alert(metric)[1]
+        return judging.effective_alert(metric)[1]
 
 
 class HealthStatusSchema(BaseSchema):

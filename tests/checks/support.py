@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from monitoring.extensions import db
 from monitoring.models import Check, DeviceMonitoring, Metric, Notification, utcnow
 from monitoring.registry import CHECK_TYPES
-from monitoring.services.checks import runs as check_runs
+from monitoring.services.checks import runs
 
 # Fast probes: an unreachable address costs count × interval + timeout, about 70 ms.
 FAST_PING = {"count": 2, "interval": 10, "timeout": 50}
@@ -67,8 +67,8 @@ def add_check(device, check_type: str, *, params=None, is_active: bool = True) -
     return check
 
 
-def run_checks(**kwargs) -> check_runs.RunSummary:
-    summary = check_runs.run_checks(**kwargs)
+def run_checks(**kwargs) -> runs.RunSummary:
+    summary = runs.run_checks(**kwargs)
     db.session.expire_all()
     return summary
 

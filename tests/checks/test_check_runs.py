@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from monitoring.extensions import db
 from monitoring.models import Chart, Check, Device, WifiSession, utcnow
-from monitoring.services.checks import fping
-from monitoring.services.checks import runs as check_runs
+from monitoring.services.checks import fping, runs
 from monitoring.timeseries import sample_store
 from tests.checks.support import (
     add_check,
@@ -171,12 +170,12 @@ def test_addresses_outside_the_allowed_networks_are_not_pinged(make, org, data_a
 
 def test_an_ipv4_mapped_address_is_judged_as_its_ipv4_address(data_app, monkeypatch, app_context):
     monkeypatch.setitem(data_app.config, "PING_ALLOWED_NETWORKS", (ip_network("10.0.0.0/8"), ip_network("fd00::/8")))
-    assert check_runs.may_ping("10.1.2.3") and check_runs.may_ping("::ffff:10.1.2.3")
-    assert check_runs.may_ping("fd12::1")
-    assert not check_runs.may_ping("192.168.1.1") and not check_runs.may_ping("::ffff:192.168.1.1")
-    assert not check_runs.may_ping("fe80::1")
+    assert runs.may_ping("10.1.2.3") and runs.may_ping("::ffff:10.1.2.3")
+    assert runs.may_ping("fd12::1")
+    assert not runs.may_ping("192.168.1.1") and not runs.may_ping("::ffff:192.168.1.1")
+    assert not runs.may_ping("fe80::1")
     monkeypatch.setitem(data_app.config, "PING_ALLOWED_NETWORKS", ())
-    assert check_runs.may_ping("192.168.1.1")  # none set: any address, as before
+    assert runs.may_ping("192.168.1.1")  # none set: any address, as before
 
 
 def test_a_silent_device_without_address_is_noticed_by_data_collected(make, org):
@@ -415,12 +414,12 @@ def test_a_critical_device_that_sends_data_recovers_to_problem(make, org, client
     assert status_of(device) == "critical"  # the sample alone cannot tell
     _request(device)
     _request(device)  # one request per device, however many samples
-    result = check_runs.run_requested_checks()
+    result = runs.run_requested_checks()
     assert result.startswith("1 requests, 1 critical devices")
     assert flags(device, "data_collected") == (True, True)
     assert flags(device, "ping") == (False, True)
     assert status_of(device) == "problem"  # still not answering pings, but talking
-    assert check_runs.run_requested_checks() is None  # nothing to do
+    assert runs.run_requested_checks() is None  # nothing to do
 
 
 def test_a_critical_device_without_critical_checks_becomes_ok(make, org, client, probe_network):
@@ -430,7 +429,7 @@ def test_a_critical_device_without_critical_checks_becomes_ok(make, org, client,
     db.session.commit()
     set_status(device, "critical")
     _request(device)
-    check_runs.run_requested_checks()
+    runs.run_requested_checks()
     assert status_of(device) == "ok"
 
 
@@ -439,6 +438,6 @@ def test_requests_of_devices_no_longer_critical_change_nothing(make, org):
     add_check(device, "ping")
     set_status(device, "problem")
     _request(device)
-    assert check_runs.run_requested_checks().startswith("1 requests, 0 critical devices")
+    assert runs.run_requested_checks().startswith("1 requests, 0 critical devices")
     assert status_of(device) == "problem"
     assert points("ping_points", device) == []

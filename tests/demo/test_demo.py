@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from monitoring import netjson
 from monitoring.extensions import db
 from monitoring.models import Device, DeviceData, DeviceMonitoring, Organization, WifiSession
-from monitoring.services.demo import network as demo_network
+from monitoring.services.demo import network
 from monitoring.timeseries.chart_queries import read_watermark
 from monitoring.timeseries.chart_tables import rollup_backlog
 
@@ -180,7 +180,7 @@ def simulate(indexes, *, days: int = 1) -> dict[int, list[dict]]:
     """Five-minute samples of demo access points ``indexes`` over ``days``."""
     period = days * DAY
     step = INTERVAL.total_seconds()
-    access_points = demo_network.build([demo_network.profile(index) for index in indexes], start=START,
+    access_points = network.build([network.profile(index) for index in indexes], start=START,
                                        period=period, horizon=period, shortest=step, rng=random.Random(7))
     return {ap.profile.index: [ap.sample(n * step) for n in range(int(period // step) + 1)] for ap in access_points}
 
@@ -257,6 +257,6 @@ def test_simulated_sites_share_no_clients(simulated_day):
     same WiFi client rows."""
     macs_by_site = defaultdict(set)
     for index, samples in simulated_day.items():
-        macs_by_site[demo_network.site_of(index)] |= {mac for sample in samples for _, mac in clients(sample)}
+        macs_by_site[network.site_of(index)] |= {mac for sample in samples for _, mac in clients(sample)}
     assert len(macs_by_site) == DEVICES
     assert all(one.isdisjoint(other) for one, other in itertools.combinations(macs_by_site.values(), 2))

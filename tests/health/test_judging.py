@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitoring.services.health import judging as health
+from monitoring.services.health import judging
 from monitoring.timeseries.sample_store import AlertState
 
 T0 = datetime(2024, 5, 2, 10, 0, tzinfo=UTC)
@@ -37,7 +37,7 @@ class Series:
 
     def write(self, minutes: float, value: float):
         at = T0 + timedelta(minutes=minutes)
-        changes = health.evaluate({("x", ""): self.metric}, {("x", ""): value}, at=at, lookback=self.lookback)
+        changes = judging.evaluate({("x", ""): self.metric}, {("x", ""): value}, at=at, lookback=self.lookback)
         self.points.append((at, value))
         self.notifications += [c.notification for c in changes if c.notification]
         return self.metric.is_healthy, self.metric.is_healthy_tolerant
@@ -95,21 +95,21 @@ def test_inactive_alerts_change_flags_but_notify_nobody():
 
 
 def test_equal_to_the_threshold_is_not_crossed():
-    assert health.crossed(90, ">", 90) is False
-    assert health.crossed(1, "<", 1) is False
-    assert health.crossed(90.0001, ">", 90) is True
+    assert judging.crossed(90, ">", 90) is False
+    assert judging.crossed(1, "<", 1) is False
+    assert judging.crossed(90.0001, ">", 90) is True
 
 
 def test_custom_values_win_over_defaults():
     series = Series("cpu", operator="<", threshold=10, tolerance=0)
-    assert health.effective_alert(series.metric) == ("<", 10, 0)
+    assert judging.effective_alert(series.metric) == ("<", 10, 0)
     assert series.write(0, 5) == (False, False)
 
 
 def test_search_window_grows_for_short_tolerances():
-    assert health.search_window(timedelta(minutes=5)) == timedelta(minutes=6, seconds=15)
-    assert health.search_window(timedelta(minutes=10)) == timedelta(minutes=12, seconds=30)
-    assert health.search_window(timedelta(minutes=30)) == timedelta(minutes=35)
+    assert judging.search_window(timedelta(minutes=5)) == timedelta(minutes=6, seconds=15)
+    assert judging.search_window(timedelta(minutes=10)) == timedelta(minutes=12, seconds=30)
+    assert judging.search_window(timedelta(minutes=30)) == timedelta(minutes=35)
 
 
 def test_long_tolerance_confirms_with_points_arriving_late():
@@ -130,10 +130,10 @@ def _metric(key, field, healthy):
 
 
 def test_device_status_rules(app_context):
-    assert health.device_status([_metric("cpu", "cpu_usage", True)]) == "ok"
-    assert health.device_status([_metric("cpu", "cpu_usage", False)]) == "problem"
+    assert judging.device_status([_metric("cpu", "cpu_usage", True)]) == "ok"
+    assert judging.device_status([_metric("cpu", "cpu_usage", False)]) == "problem"
     ping_down = _metric("ping", "reachable", False)
-    assert health.device_status([ping_down, _metric("data_collected", "data_collected", True)]) == "problem"
-    assert health.device_status([ping_down, _metric("data_collected", "data_collected", False)]) == "critical"
-    assert health.changed_status("deactivated", [ping_down]) is None
-    assert health.changed_status("ok", [_metric("cpu", "cpu_usage", True)]) is None
+    assert judging.device_status([ping_down, _metric("data_collected", "data_collected", True)]) == "problem"
+    assert judging.device_status([ping_down, _metric("data_collected", "data_collected", False)]) == "critical"
+    assert judging.changed_status("deactivated", [ping_down]) is None
+    assert judging.changed_status("ok", [_metric("cpu", "cpu_usage", True)]) is None

@@ -8,7 +8,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from monitoring.registry import NOTIFICATION_VERBS
-from monitoring.services.notifications import texts as notifications
+from monitoring.services.notifications import texts
 
 HOSTILE_NAMES = [
     "[click](https://evil.example)",
@@ -42,7 +42,7 @@ def rendered(message: str) -> tuple[list[str], str, list[str]]:
                           for kind in ("problem", "recovery")])
 def test_a_device_name_is_text_in_every_notification(name, configuration, kind):
     device_id = uuid.uuid4()
-    message = notifications.for_change(configuration=configuration, kind=kind, device_id=device_id,
+    message = texts.for_change(configuration=configuration, kind=kind, device_id=device_id,
                                        device_name=name, threshold=90.0)["message"]
     links, text, markup = rendered(message)
     assert links == [f"/api/v1/monitoring/device/{device_id}/"]  # the device, and nothing else
@@ -51,5 +51,5 @@ def test_a_device_name_is_text_in_every_notification(name, configuration, kind):
 
 
 def test_letters_digits_spaces_and_hyphens_are_left_alone():
-    assert notifications.escape_markdown("Router 2 ap-lobby-01") == "Router 2 ap-lobby-01"
-    assert notifications.escape_markdown("ap (floor 3)") == "ap \\(floor 3\\)"
+    assert texts.escape_markdown("Router 2 ap-lobby-01") == "Router 2 ap-lobby-01"
+    assert texts.escape_markdown("ap (floor 3)") == "ap \\(floor 3\\)"

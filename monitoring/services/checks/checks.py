@@ -20,7 +20,7 @@ from monitoring.extensions import db
 from monitoring.models import Check, Device, DeviceMonitoring, User
 from monitoring.pagination import paginate
 from monitoring.registry import CHECK_TYPES, CRITICAL_CHECK_TYPES
-from monitoring.services.checks import results as check_results
+from monitoring.services.checks import results
 from monitoring.services.checks.results import CheckView
 from monitoring.services.common import commit, get_managed
 from monitoring.services.health import status_changes
@@ -34,7 +34,7 @@ def _device(user: User, device_id: uuid.UUID) -> Device:
 
 
 def _view(check: Check) -> CheckView:
-    [view] = check_results.views([check], db.session.get(Device, check.device_id))
+    [view] = results.views([check], db.session.get(Device, check.device_id))
     return view
 
 
@@ -42,7 +42,7 @@ def list_page(*, user: User, device_id: uuid.UUID, page=None, page_size=None) ->
     device = _device(user, device_id)
     statement = select(Check).where(Check.device_id == device_id).order_by(Check.name, Check.id)
     listing = paginate(statement, page=page, page_size=page_size)
-    listing["results"] = check_results.views(listing["results"], device)
+    listing["results"] = results.views(listing["results"], device)
     return listing
 
 

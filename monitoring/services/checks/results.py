@@ -17,7 +17,7 @@ from flask import current_app
 from monitoring.extensions import db
 from monitoring.models import Check, Device, Organization
 from monitoring.registry import ALERT_SOURCES, CHECK_TYPES
-from monitoring.services.checks import runs as check_runs
+from monitoring.services.checks import runs
 from monitoring.timeseries import check_store
 
 MEASURED, SKIPPED, PENDING = "measured", "skipped", "pending"
@@ -87,15 +87,15 @@ def skip_reason(check: Check, device: Device, *, organization_active: bool) -> s
     if not organization_active:
         return ORGANIZATION_DISABLED
     if check.check_type == "ping":
-        address = check_runs.device_address(device.management_ip, device.last_ip)
+        address = runs.device_address(device.management_ip, device.last_ip)
         if address is None:
             return NO_MANAGEMENT_IP if current_app.config["MANAGEMENT_IP_ONLY"] else NO_ADDRESS
-        if not check_runs.may_ping(address):
+        if not runs.may_ping(address):
             return ADDRESS_NOT_ALLOWED
     if check.check_type == "wifi_clients":
         status = device.monitoring.status
-        if status in check_runs.SKIP_WIFI_CLIENTS:
+        if status in runs.SKIP_WIFI_CLIENTS:
             return f"WiFi clients are not counted while the device's status is {status}."
-        if check_runs.wifi_clients_snoozed():
+        if runs.wifi_clients_snoozed():
             return WIFI_CLIENTS_SNOOZED
     return None

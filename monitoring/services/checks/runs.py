@@ -3,7 +3,7 @@
 A run loads every active check of every active device in one query, measures per check
 type in bulk (one fping process per batch of addresses; one query for data collected; one
 for WiFi clients), then records the results in chunks of devices: the points, then, per
-device, under the lock a device sample also takes, what ``health.judge`` makes of them
+device, under the lock a device sample also takes, what ``judging.judge`` makes of them
 (the health flags, with the tolerance looking back at the stored points, notifications,
 closed WiFi sessions, the device status): the function a device sample calls too, writing
 through the same ``sample_store`` batch, so both paths judge and write health alike.
@@ -26,8 +26,7 @@ from monitoring.extensions import db
 from monitoring.models import Check, Device, DeviceMonitoring, Metric, Organization, utcnow
 from monitoring.registry import CRITICAL_CHECK_TYPES, METRICS, PING_DEFAULTS
 from monitoring.services.checks import fping, snooze
-from monitoring.services.health import judging as health
-from monitoring.services.health import status_changes
+from monitoring.services.health import judging, status_changes
 from monitoring.timeseries import check_store, sample_store
 
 logger = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ SKIP_WIFI_CLIENTS = frozenset({"unknown", "critical"})
 @dataclass(frozen=True)
 class CheckedDevice:
     """What recording a check's results needs to know about its device (a
-    ``health.JudgedDevice``)."""
+    ``judging.JudgedDevice``)."""
 
     id: uuid.UUID
     name: str
@@ -276,8 +275,8 @@ def _judge(cursor, connection, batch: sample_store.WriteBatch, results: list[Res
     if missing:
         state.metrics.update(sample_store.create_metrics(
             cursor, device.id, missing, current_app.config["AUTO_CHARTS"], connection.info))
-    verdict = health.judge(cursor, batch, device=device, state=state, now=utcnow(), readings=[
-        health.Reading((result.configuration, ""), result.value, result.at) for result in results])
+    verdict = judging.judge(cursor, batch, device=device, state=state, now=utcnow(), readings=[
+        judging.Reading((result.configuration, ""), result.value, result.at) for result in results])
     summary.changes += verdict.changes
     summary.notifications += verdict.notifications
     if verdict.status is not None:
@@ -354,4 +353,4 @@ def run_requested_checks(*, limit: int = 500) -> str | None:
 
 def _metrics_imply_critical(device_id: uuid.UUID) -> bool:
     metrics = db.session.scalars(select(Metric).where(Metric.device_id == device_id)).all()
-    return health.device_status(metrics) == "critical"
+    return judging.device_status(metrics) == "critical"

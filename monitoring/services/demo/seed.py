@@ -36,7 +36,7 @@ from monitoring.models import (
 )
 from monitoring.services.accounts.users import hash_password
 from monitoring.services.checks import checks
-from monitoring.services.demo import network as demo_network
+from monitoring.services.demo import network
 from monitoring.services.ingest import samples as ingest
 from monitoring.services.inventory.devices import generate_key
 from monitoring.timeseries import sample_store
@@ -71,23 +71,23 @@ def _create_organization() -> tuple[Organization, User, str]:
     return organization, manager, password
 
 
-def _create_locations(organization: Organization) -> tuple[dict[demo_network.Site, Location], FloorPlan]:
+def _create_locations(organization: Organization) -> tuple[dict[network.Site, Location], FloorPlan]:
     """A location per site; the head office is indoor, with a floorplan."""
     locations = {}
-    for site in (*demo_network.SITES, demo_network.HEAD_OFFICE):
-        indoor = site is demo_network.HEAD_OFFICE
+    for site in (*network.SITES, network.HEAD_OFFICE):
+        indoor = site is network.HEAD_OFFICE
         location = Location(organization_id=organization.id, name=site.name, type="indoor" if indoor else "outdoor",
                             latitude=site.latitude, longitude=site.longitude, address=f"{site.name}, Rome")
         db.session.add(location)
         locations[site] = location
     db.session.flush()
     floorplan = FloorPlan(id=uuid.uuid4(), organization_id=organization.id,
-                          location_id=locations[demo_network.HEAD_OFFICE].id, floor=1)
+                          location_id=locations[network.HEAD_OFFICE].id, floor=1)
     db.session.add(floorplan)
     return locations, floorplan
 
 
-def _create_devices(organization: Organization, profiles: list[demo_network.Profile],
+def _create_devices(organization: Organization, profiles: list[network.Profile],
                     rng: random.Random) -> list[Device]:
     """The access points, placed at their sites, with their automatic checks."""
     locations, floorplan = _create_locations(organization)
@@ -101,7 +101,7 @@ def _create_devices(organization: Organization, profiles: list[demo_network.Prof
         db.session.add(device)
         db.session.flush()
         location = locations[profile.site]
-        if profile.site is demo_network.HEAD_OFFICE:
+        if profile.site is network.HEAD_OFFICE:
             placement = DeviceLocation(device_id=device.id, location_id=location.id, floorplan_id=floorplan.id,
                                        indoor=f"{rng.randint(-200, 0)},{rng.randint(0, 300)}")
         else:
@@ -113,7 +113,7 @@ def _create_devices(organization: Organization, profiles: list[demo_network.Prof
     return devices
 
 
-def _store(connection, device: sample_store.SampleDevice, access_point: demo_network.AccessPoint,
+def _store(connection, device: sample_store.SampleDevice, access_point: network.AccessPoint,
            start: datetime, when: datetime) -> None:
     """One sample of ``when`` through the ingest path (one within the last five minutes is
     real time: it sets the device's health)."""
@@ -121,7 +121,7 @@ def _store(connection, device: sample_store.SampleDevice, access_point: demo_net
     ingest.store_sample(connection, device=device, document=access_point.sample(at), time=when, current=False)
 
 
-def _store_device(connection, device_id: uuid.UUID, access_point: demo_network.AccessPoint, *, start: datetime,
+def _store_device(connection, device_id: uuid.UUID, access_point: network.AccessPoint, *, start: datetime,
                   first: datetime, interval: timedelta) -> int:
     """A device's samples from ``first`` on, every ``interval`` up to the present, then one
     real-time sample; returns how many."""
@@ -157,10 +157,10 @@ def _bulk_connection() -> Iterator:
         connection.close()
 
 
-def _writer_groups(access_points: list[demo_network.AccessPoint]) -> list[list[int]]:
+def _writer_groups(access_points: list[network.AccessPoint]) -> list[list[int]]:
     """Positions of the access points each writer takes, whole sites together: sites share
     no clients, so two writers never wait on the same WiFi client rows."""
-    by_site: dict[demo_network.Site, list[int]] = defaultdict(list)
+    by_site: dict[network.Site, list[int]] = defaultdict(list)
     for position, access_point in enumerate(access_points):
         by_site[access_point.profile.site].append(position)
     groups: list[list[int]] = [[] for _ in range(WRITERS)]
@@ -169,7 +169,7 @@ def _writer_groups(access_points: list[demo_network.AccessPoint]) -> list[list[i
     return [group for group in groups if group]
 
 
-def _store_samples(device_ids: list[uuid.UUID], access_points: list[demo_network.AccessPoint], *,
+def _store_samples(device_ids: list[uuid.UUID], access_points: list[network.AccessPoint], *,
                    start: datetime, interval: timedelta, rng: random.Random, log: Callable[[str], None]) -> int:
     """Every sample of every device, by ``WRITERS`` writers side by side. Returns the
     number written.
@@ -201,14 +201,14 @@ def seed_demo(*, devices: int = 30, days: int = 7, interval_minutes: int = 5,
         return None
     rng = random.Random(42)
     organization, manager, password = _create_organization()
-    profiles = [demo_network.profile(index) for index in range(devices)]
+    profiles = [network.profile(index) for index in range(devices)]
     device_ids = [device.id for device in _create_devices(organization, profiles, rng)]
     db.session.commit()
 
     interval = timedelta(minutes=interval_minutes)
     began = utcnow()
     start = began - days * timedelta(days=1)
-    access_points = demo_network.build(
+    access_points = network.build(
         profiles, start=start, period=(began - start).total_seconds(),
         horizon=(began + CATCH_UP_ROOM - start).total_seconds(), shortest=interval.total_seconds(), rng=rng)
     samples = _store_samples(device_ids, access_points, start=start, interval=interval, rng=rng, log=log)

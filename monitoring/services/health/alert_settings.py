@@ -14,7 +14,7 @@ from monitoring.extensions import db
 from monitoring.models import AlertSettings, Device, Metric, User
 from monitoring.registry import DEFAULT_ALERT, METRICS, AlertDefault
 from monitoring.services.common import get_managed
-from monitoring.services.health import judging as health
+from monitoring.services.health import judging
 
 # API name -> column of the custom value
 CUSTOM_FIELDS = {"operator": "custom_operator", "threshold": "custom_threshold", "tolerance": "custom_tolerance"}
@@ -41,7 +41,7 @@ def _settings(user: User, device_id: uuid.UUID, metric_id: uuid.UUID) -> tuple[M
 
 
 def _view(metric: Metric) -> AlertSettingsView:
-    operator, threshold, tolerance = health.effective_alert(metric)
+    operator, threshold, tolerance = judging.effective_alert(metric)
     return AlertSettingsView(metric.id, metric.alert_settings.is_active, operator, threshold, tolerance,
                              METRICS[metric.configuration].alert or DEFAULT_ALERT)
 

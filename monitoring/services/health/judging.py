@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from flask import current_app
 
 from monitoring.registry import CRITICAL_DEVICE_METRICS, DEFAULT_ALERT, METRICS, MetricKey
-from monitoring.services.notifications import texts as notifications
+from monitoring.services.notifications import texts
 from monitoring.timeseries import sample_store
 
 HISTORICAL_AGE = timedelta(minutes=5)
@@ -207,7 +207,7 @@ def judge(cursor, batch: sample_store.WriteBatch, *, device: JudgedDevice, state
         batch.metric_health(change.metric, value=change.value, at=change.at)
         if _notifies(change, status=state.status):
             batch.notification(device_id=device.id, organization_id=device.organization_id, metric=change.metric,
-                               at=now, **notifications.for_change(
+                               at=now, **texts.for_change(
                                    configuration=change.metric.configuration, kind=change.notification,
                                    device_id=device.id, device_name=device.name,
                                    threshold=effective_alert(change.metric)[1]))

@@ -22,7 +22,7 @@ from flask_smorest import abort
 from monitoring import netjson
 from monitoring.extensions import db
 from monitoring.models import utcnow
-from monitoring.services.health import judging as health
+from monitoring.services.health import judging
 from monitoring.services.ingest import points as sample_points
 from monitoring.services.ingest.session_plan import plan_sessions
 from monitoring.timeseries import retention, sample_store
@@ -190,9 +190,9 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
                 batch.wifi_clients(plan.clients, now)
                 batch.open_sessions(plan.new_sessions)
                 batch.close_sessions(plan.ended_sessions, sample_time, now)
-        if not health.is_historical(sample_time, now=now):
-            health.judge(cursor, batch, device=device, state=state, now=now, readings=[
-                health.Reading(key, value, sample_time) for key, value in points.alert_values.items()])
+        if not judging.is_historical(sample_time, now=now):
+            judging.judge(cursor, batch, device=device, state=state, now=now, readings=[
+                judging.Reading(key, value, sample_time) for key, value in points.alert_values.items()])
         batch.points_at(device.id, sample_time)  # a late sample's hour is read raw until refreshed
         if state.status == "critical" and current_app.config["DEVICE_RECOVERY_DETECTION"]:
             batch.recovery_request(device.id, now)  # the worker runs its critical checks within seconds
