@@ -227,13 +227,20 @@ def test_data_collected_follows_the_latest_sample(make, org, app):
     assert status_of(recent) == "ok" and status_of(stale) == "problem"
 
 
-def test_critical_only_when_every_critical_metric_fails(make, org, probe_network):
-    offline = make.device(org, management_ip=probe_network.unreachable)
-    still_sending = make.device(org, management_ip=probe_network.unreachable)
+def unreachable_pair(make, org, address: str):
+    """Two devices whose pings are lost, with ping and data-collected checks: one silent,
+    one still sending data."""
+    offline = make.device(org, management_ip=address)
+    still_sending = make.device(org, management_ip=address)
     received(still_sending, minutes_ago=1)
     for device in (offline, still_sending):
         add_check(device, "ping")
         add_check(device, "data_collected")
+    return offline, still_sending
+
+
+def test_critical_only_when_every_critical_metric_fails(make, org, probe_network):
+    offline, still_sending = unreachable_pair(make, org, probe_network.unreachable)
     run_checks()
     assert status_of(offline) == "critical"
     assert status_of(still_sending) == "problem"
@@ -244,12 +251,7 @@ def test_critical_only_when_every_critical_metric_fails(make, org, probe_network
 def test_a_device_turning_critical_loses_its_management_ip_when_so_configured(make, org, probe_network,
                                                                               data_app, monkeypatch):
     monkeypatch.setitem(data_app.config, "AUTO_CLEAR_MANAGEMENT_IP", True)
-    offline = make.device(org, management_ip=probe_network.unreachable)
-    still_sending = make.device(org, management_ip=probe_network.unreachable)
-    received(still_sending, minutes_ago=1)
-    for device in (offline, still_sending):
-        add_check(device, "ping")
-        add_check(device, "data_collected")
+    offline, still_sending = unreachable_pair(make, org, probe_network.unreachable)
     run_checks()
     assert status_of(offline) == "critical" and status_of(still_sending) == "problem"
     assert db.session.get(Device, offline.id).management_ip is None
