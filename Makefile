@@ -14,13 +14,19 @@ WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
 # The command line 'make run' prints for the CLI: with the database it started, so that it
 # works as printed in another terminal whatever DB_PORT or DATABASE_URL said.
 CLI = DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/flask --app wsgi
+# The live events server (docs/events.md): one process, one thread per open stream.
+EVENTS_PORT ?= 8001
+EVENTS_THREADS ?= 100
+EVENTS_SERVER := env EVENTS_STREAM=true PORT=$(EVENTS_PORT) WEB_CONCURRENCY=1 GUNICORN_THREADS=$(EVENTS_THREADS) \
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-.PHONY: help setup system venv assets db-start db-stop migrate run worker test lint bench-tools bench-ingest bench-cluster bench-geo
+.PHONY: help setup system venv assets db-start db-stop migrate run worker events test lint bench-tools bench-ingest bench-cluster bench-geo
 
 help:
 	@echo "make run    set up everything, start TimescaleDB under $(DB_DIR), migrate, serve on 127.0.0.1:$(PORT)"
 	@echo "make test   set up everything, run the whole suite against a throwaway TimescaleDB"
 	@echo "make worker run the periodic jobs (checks, webhooks, rollups, retention); 'make run' starts one"
+	@echo "make events serve the live event stream on 127.0.0.1:$(EVENTS_PORT); 'make run' starts one"
 	@echo "make lint   ruff"
 	@echo "make db-stop  stop the local database of 'make run'"
 
@@ -54,18 +60,25 @@ run: setup migrate
 	@echo ""
 	@echo "  API docs:      http://127.0.0.1:$(PORT)/api/v1/docs/"
 	@echo "  Pages:         http://127.0.0.1:$(PORT)/api/v1/monitoring/dashboard/ (devices, map, notifications)"
+	@echo "  Live events:   http://127.0.0.1:$(EVENTS_PORT)/api/v1/monitoring/events/ (docs/events.md)"
 	@echo "  First admin:   $(CLI) create-superuser --username admin --password '<password>'"
 	@echo "  Database:      $(DATABASE_URL) (stop it with 'make db-stop')"
 	@if [ "$$(psql "$(DATABASE_URL)" -Atc 'SELECT count(*) FROM devices' 2>/dev/null)" = "0" ]; then \
 	  echo "  No devices yet: demo devices with a week of data: $(CLI) seed-demo"; fi
 	@echo ""
-	@# The worker (checks, webhooks, rollups, retention) runs beside gunicorn and exits when
-	@# gunicorn does: gunicorn takes over this shell's process id ($$$$) through exec.
+	@# The worker (checks, webhooks, rollups, retention) and the events server run beside
+	@# gunicorn and exit when gunicorn does: gunicorn takes over this shell's process id ($$$$)
+	@# through exec.
 	$(VENV)/bin/flask --app wsgi worker --stop-with $$$$ & \
+	  $(EVENTS_SERVER) & \
+	  events=$$!; (while kill -0 $$$$ 2>/dev/null; do sleep 2; done; kill $$events 2>/dev/null) & \
 	  WEB_CONCURRENCY=$(WEB_CONCURRENCY) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 worker: setup migrate
 	exec $(VENV)/bin/flask --app wsgi worker
+
+events: setup migrate
+	exec $(EVENTS_SERVER)
 
 # What the tests need from the OS beyond 'make run': Chromium for the browsable API tests, PgBouncer
 # and HAProxy for the scale-out tests (tests/scale/).

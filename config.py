@@ -368,6 +368,18 @@ class Config:
     # Expired browser sessions, forgotten login counts and known addresses are deleted.
     ACCOUNTS_PRUNE_INTERVAL_SECONDS = env_int("ACCOUNTS_PRUNE_INTERVAL_SECONDS", 3600)
 
+    # Live events (docs/events.md): whether this process serves the stream (a server made
+    # for long-lived connections: gunicorn with threads, `make run` starts one on
+    # EVENTS_PORT), seconds of silence before a heartbeat, seconds between checks that the
+    # stream's token or session still holds, how long events are kept for reconnecting
+    # clients, and how many a reconnection gets at most.
+    EVENTS_STREAM = env_bool("EVENTS_STREAM", False)
+    EVENTS_HEARTBEAT_SECONDS = env_int("EVENTS_HEARTBEAT_SECONDS", 15)
+    EVENTS_RECHECK_SECONDS = env_int("EVENTS_RECHECK_SECONDS", 5)
+    EVENTS_RETENTION_SECONDS = env_int("EVENTS_RETENTION_SECONDS", 3600)
+    EVENTS_REPLAY_MAX = env_int("EVENTS_REPLAY_MAX", 1000)
+    EVENTS_PRUNE_INTERVAL_SECONDS = env_int("EVENTS_PRUNE_INTERVAL_SECONDS", 300)
+
     TESTING = False
 
 

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask, api: Api) -> None:
         dashboard,
         device_monitoring,
         devices,
+        events,
         floorplans,
         groups,
         health,
@@ -37,9 +38,8 @@ def register_blueprints(app: Flask, api: Api) -> None:
     api_blueprints = (
         health.blp, auth.blp, organizations.blp, users.blp, groups.blp, devices.blp, locations.blp,
         floorplans.blp, device_monitoring.blp, nearby_devices.blp, map_data.geojson_blp, map_data.location_blp,
-        wifi_sessions.blp, dashboard.blp, availability.blp, alert_settings.blp, checks.blp, maintenance.blp,
-        notifications.blp,
-        webhooks.blp,
+        wifi_sessions.blp, dashboard.blp, availability.blp, events.blp, alert_settings.blp, checks.blp,
+        maintenance.blp, notifications.blp, webhooks.blp,
     )
     for blp in dict.fromkeys(api_blueprints):
         api.register_blueprint(blp)

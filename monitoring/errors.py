@@ -47,6 +47,10 @@ def not_found_detail(detail: str) -> NoReturn:
     abort(404, message=detail)
 
 
+def service_unavailable(detail: str) -> NoReturn:
+    abort(503, message=detail)
+
+
 TOO_MANY_LOGINS = "Too many failed login attempts. Try again in {seconds} seconds."
 
 

@@ -10,10 +10,12 @@ import uuid
 from datetime import UTC, datetime, time
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     FetchedValue,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     SmallInteger,
     String,
@@ -391,6 +393,20 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text)
     unread: Mapped[bool] = mapped_column(default=True, server_default="true")
     timestamp: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class Event(db.Model):
+    """Something that changed in an organization, for the live event stream; written by
+    triggers (migration ``0016_events``), kept ``EVENTS_RETENTION_SECONDS``."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_organization_id", "organization_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(JSONB)
+    created: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
 
 
 class CheckRequest(db.Model):

@@ -12,15 +12,16 @@ from flask import g
 from monitoring.models import User
 
 
-def managed_organization_ids(user: User) -> set[uuid.UUID] | None:
+def managed_organization_ids(user: User, *, fresh: bool = False) -> set[uuid.UUID] | None:
     """The ids of the organizations ``user`` manages; ``None`` means all (superuser).
 
-    Computed once per request: every check of the request sees the same answer.
+    Computed once per request: every check of the request sees the same answer. ``fresh``:
+    read again (a stream that lasts hours follows the changes of memberships).
     """
     if user.is_superuser:
         return None
     cache = g.setdefault("_managed_org_ids", {})
-    if user.id not in cache:
+    if fresh or user.id not in cache:
         cache[user.id] = {m.organization_id for m in user.memberships if m.is_admin and m.organization.is_active}
     return cache[user.id]
 

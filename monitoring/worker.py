@@ -29,6 +29,7 @@ from monitoring.models import utcnow
 from monitoring.observability import database_errors
 from monitoring.services.accounts import login_throttle, sessions
 from monitoring.services.checks import checks, runs
+from monitoring.services.events import stream as events
 from monitoring.services.geo import wifi_sessions
 from monitoring.services.maintenance import release as maintenance_release
 from monitoring.services.notifications import webhooks
@@ -207,6 +208,10 @@ def _prune_accounts():
             f"and {addresses} known login addresses")
 
 
+def _prune_events():
+    return f"deleted {events.prune(seconds=current_app.config['EVENTS_RETENTION_SECONDS'])} old events"
+
+
 def default_jobs(config) -> list[Job]:
     """The jobs with their periods from the settings, in the order a pass runs them."""
     def seconds(name: str) -> timedelta:
@@ -221,4 +226,5 @@ def default_jobs(config) -> list[Job]:
         Job("retention", seconds("RETENTION_INTERVAL_SECONDS"), _drop_old_chunks),
         Job("wifi-sessions", seconds("WIFI_SESSIONS_PRUNE_INTERVAL_SECONDS"), _prune_wifi_sessions),
         Job("accounts", seconds("ACCOUNTS_PRUNE_INTERVAL_SECONDS"), _prune_accounts),
+        Job("events", seconds("EVENTS_PRUNE_INTERVAL_SECONDS"), _prune_events),
     ]

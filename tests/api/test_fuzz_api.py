@@ -30,6 +30,9 @@ EXAMPLES_PER_OPERATION = 6
 NOT_FUZZED = [
     # HTML login form (application/x-www-form-urlencoded with a CSRF token): tests/accounts/test_auth.py.
     ("POST", "/api/v1/auth/login/"),
+    # An endless text/event-stream, served only where EVENTS_STREAM is set: tests/events/ and
+    # tests/ops/test_event_stream_gunicorn.py.
+    ("GET", "/api/v1/monitoring/events/"),
 ]
 
 

@@ -664,6 +664,20 @@ def check_device_availability(world, role, owner, body):
     assert body["device"]["id"] == world.tenants[owner].primary.id
 
 
+def managers(status: int) -> Callable[[str, str], int]:
+    def expected(role: str, owner: str) -> int:
+        if role in NO_USER:
+            return 401
+        return 403 if role == "member_a" else status
+
+    return expected
+
+
+def check_not_a_stream_server(world, role, owner, body):
+    # The test application serves no streams (tests/events/ opens them, with two tenants).
+    assert body == {"detail": "This server does not serve the event stream (EVENTS_STREAM): the events server does."}
+
+
 def check_webhook(world, role, owner, body):
     tenant = world.tenants[owner]
     assert body == body | {"organization": tenant.org_id, "url": tenant.webhook_url, "is_active": True,
@@ -797,6 +811,8 @@ OPERATIONS = [
               invalid_filter="organization"),
     Operation("GET device availability", "availability.get_device_availability", "GET",
               lambda w, o, r: device_url(w, o, "availability/"), user_object(), check=check_device_availability),
+    Operation("GET events", "events.stream_events", "GET", lambda w, o, r: "/api/v1/monitoring/events/",
+              managers(503), owners=(ALL,), check=check_not_a_stream_server),
     Operation("GET metric list", "device_monitoring.list_metrics", "GET",
               lambda w, o, r: device_url(w, o, "metric/"), user_object(), check=check_metrics),
     Operation("GET alert settings", "device_health.AlertSettings", "GET",

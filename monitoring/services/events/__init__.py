@@ -1,0 +1,1 @@
+"""Live events: the Server-Sent Events stream of what changes in an organization."""
