@@ -18,6 +18,9 @@ from tests.inventory.test_locations import PNG
 from tests.ops.conftest import BIN, ROOT, closing_connection, free_port, launch_gunicorn
 from tests.ops.metrics_support import samples, value
 
+# Every job of the worker (monitoring/worker.py, default_jobs).
+JOBS = 8
+
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "secret-pass"
@@ -147,7 +150,7 @@ def served_by_replica(base: str) -> float:
     return value(samples(exposition), "monitoring_heavy_reads_total", served_by="replica", reason="caught up")
 
 
-JOB_COUNT = 8  # the worker's jobs (monitoring/worker.py, default_jobs)
+JOB_COUNT = 9  # the worker's jobs (monitoring/worker.py, default_jobs)
 
 
 def test_two_workers_run_each_job_once(hosts, pgbouncer, primary_url):
