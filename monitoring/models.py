@@ -397,7 +397,7 @@ class Notification(db.Model):
 
 class Event(db.Model):
     """Something that changed in an organization, for the live event stream; written by
-    triggers (migration ``0016_events``), kept ``EVENTS_RETENTION_SECONDS``."""
+    triggers (migration ``0018_events``), kept ``EVENTS_RETENTION_SECONDS``."""
 
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_organization_id", "organization_id", "id"),)

@@ -18,9 +18,6 @@ from tests.inventory.test_locations import PNG
 from tests.ops.conftest import BIN, ROOT, closing_connection, free_port, launch_gunicorn
 from tests.ops.metrics_support import samples, value
 
-# Every job of the worker (monitoring/worker.py, default_jobs).
-JOBS = 8
-
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "secret-pass"

@@ -2,7 +2,7 @@
 Server-Sent Events stream.
 
 Events are rows of ``events``, written by triggers in the writer's own transaction (migration
-``0016_events``), each announced with ``NOTIFY monitoring_events, '<id>'``, which PostgreSQL
+``0018_events``), each announced with ``NOTIFY monitoring_events, '<id>'``, which PostgreSQL
 delivers only once that transaction commits: an event is never seen before what it tells
 happened is stored, and any process of any host listening on the database hears it.
 

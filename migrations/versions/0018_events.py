@@ -2,14 +2,14 @@
 created, deactivated or activated), written by triggers in the writer's own transaction and
 announced with NOTIFY, which PostgreSQL delivers only once that transaction commits.
 
-Revision ID: 0016_events
+Revision ID: 0018_events
 Revises: 0015_availability
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016_events'
-down_revision = '0015_availability'
+revision = '0018_events'
+down_revision = '0017_problem_reasons'
 branch_labels = None
 depends_on = None
 
