@@ -3,7 +3,7 @@ created, deactivated or activated), written by triggers in the writer's own tran
 announced with NOTIFY, which PostgreSQL delivers only once that transaction commits.
 
 Revision ID: 0018_events
-Revises: 0015_availability
+Revises: 0017_problem_reasons
 """
 import sqlalchemy as sa
 from alembic import op
