@@ -3,6 +3,9 @@
 Webhooks that exist already get a random secret of their own; their receivers learn it from
 the webhook's GET (superusers).
 
+The revision id keeps the name this revision was released with (databases record it); only
+the file is named after what it adds, the signing key.
+
 Revision ID: 0012_webhook_secrets
 Revises: 0011_session_versions
 """
