@@ -55,7 +55,7 @@ AP_METRICS = (("ping", ""), ("cpu", ""), ("memory", ""), ("disk", ""), ("clients
               ("access_tech", "lte0"))
 UNREACHABLE = 1 / 9  # the share of pings without an answer
 MISSING = {"signal_strength": 0.1, "signal_power": 0.25, "signal_quality": 0.5}  # share of samples without it
-ACCESS_TECHNOLOGIES = (4, 4, 3, 5)  # 4G mostly
+ACCESS_TECH_CODES = (4, 4, 3, 5)  # stored codes, weighted: 4G mostly (netjson.ACCESS_TECHNOLOGIES names them)
 
 AP_SHIFT, ROUTER_SHIFT = timedelta(hours=10), timedelta(hours=15)
 RETURNING_CLIENT = "aa:ff:00:00:00:01"
@@ -125,7 +125,7 @@ def add_sample(rows: dict[str, list], device: Device, time: datetime, rng: rando
                 "signal_quality": -rng.uniform(0.5, 12)}
     present = {name: value for name, value in readings.items() if rng.random() >= MISSING[name]}
     rows["signal_points"].append(signal(device, moment, snr=rng.uniform(-4.5, 4.5),
-                                        access_tech=rng.choice(ACCESS_TECHNOLOGIES), **present))
+                                        access_tech=rng.choice(ACCESS_TECH_CODES), **present))
     for ifname in traffic_on:
         rows["traffic_points"].append(
             traffic(device, moment, ifname, rng.randrange(50_000_000), rng.randrange(90_000_000), **tags))
