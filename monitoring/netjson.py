@@ -428,7 +428,7 @@ def _null_unsupported_standards(htmode: str, clients: list) -> None:
                 client["he"] = None
 
 
-def transform(document: dict) -> dict:
+def transform(document: dict, *, in_place: bool = False) -> dict:
     """A transformed deep copy of a valid document, as it is stored as the latest snapshot.
 
     * every numeric value inside ``interfaces[*].mobile.signal.<technology>`` becomes a float;
@@ -439,9 +439,10 @@ def transform(document: dict) -> dict:
     * ``interfaces[*].wireless.bitrate`` goes from kbit/s to Mbit/s rounded to one decimal.
 
     ``document`` must be one for which :func:`validation_error` returned ``None``; it is not
-    modified.
+    modified, unless ``in_place``: then it is transformed itself and returned. A device POST
+    owns the document it has just parsed, and copying it cost more than transforming it.
     """
-    transformed = copy.deepcopy(document)
+    transformed = document if in_place else copy.deepcopy(document)
     for interface in transformed.get("interfaces", []):
         signal = (interface.get("mobile") or {}).get("signal")
         if isinstance(signal, dict):

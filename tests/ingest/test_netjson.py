@@ -724,6 +724,13 @@ def test_transform_returns_a_copy_and_leaves_the_input_alone(document):
     assert document == FULL_EXAMPLE
 
 
+def test_transform_in_place_transforms_the_document_itself(document):
+    expected = transform(copy.deepcopy(document))
+    transformed = transform(document, in_place=True)
+    assert transformed is document
+    assert transformed == expected
+
+
 def test_transform_of_the_full_example(document):
     expected = copy.deepcopy(FULL_EXAMPLE)
     wlan0 = expected["interfaces"][WLAN0]["wireless"]
