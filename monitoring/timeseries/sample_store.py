@@ -9,10 +9,16 @@ own table definitions; request values only ever travel as parameters, adapted by
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from psycopg2.extras import Json, register_uuid
+from sqlalchemy import BigInteger, DateTime, Float, Numeric, SmallInteger, String, Table
+from sqlalchemy.dialects.postgresql import UUID
 
 from monitoring.database import transaction_settings
 from monitoring.registry import ALERT_SOURCES, METRICS, MetricKey, charts_for
@@ -135,8 +141,8 @@ REQUEST_CRITICAL_CHECKS = (
 HOLD_LATE_POINTS_LOCK = "SELECT pg_advisory_xact_lock_shared(%s)"
 MARK_LATE_HOUR = """
     INSERT INTO rollup_backlog (device_id, hour)
-    SELECT %(device_id)s, %(hour)s
-    WHERE %(time)s < (SELECT GREATEST(watermark, pending) FROM rollup_state WHERE id = 1)
+    SELECT %s::uuid, %s::timestamptz
+    WHERE %s::timestamptz < (SELECT GREATEST(watermark, pending) FROM rollup_state WHERE id = 1)
 """
 
 # The first traffic point after a back-filled sample, per interface: its increments were
@@ -158,25 +164,123 @@ COUNTERS_BEFORE = """
 
 PREPARED = {"load_device": LOAD_DEVICE, "lock_device_state": LOCK_DEVICE_STATE}
 
+# The array type each column's values travel in to a points insert: the base type, without
+# length or precision, so that the INSERT itself checks them as it checks single values.
+ARRAY_TYPES = ((DateTime, "timestamptz"), (UUID, "uuid"), (String, "text"), (Float, "float8"),
+               (Numeric, "numeric"), (SmallInteger, "int2"), (BigInteger, "int8"))
 
-def _execute_prepared(cursor, connection_info: dict, name: str, device_id: uuid.UUID) -> None:
+
+def _array_type(column) -> str:
+    return next(name for kind, name in ARRAY_TYPES if isinstance(column.type, kind)) + "[]"
+
+
+def _insert_points(table: Table) -> str:
+    """One INSERT for any number of a hypertable's rows: one array per column, unnested."""
+    columns = ", ".join(column.name for column in table.columns)
+    arrays = ", ".join(f"%s::{_array_type(column)}" for column in table.columns)
+    return f"INSERT INTO {table.name} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+
+
+UPSERT_SNAPSHOT = """
+    INSERT INTO device_data (device_id, data, sample_time, newest_sample_time, received_at)
+    VALUES (%s::uuid, %s::jsonb, %s::timestamptz, %s::timestamptz, %s::timestamptz)
+    ON CONFLICT (device_id) DO UPDATE
+    SET data = EXCLUDED.data, sample_time = EXCLUDED.sample_time, received_at = EXCLUDED.received_at,
+        newest_sample_time = GREATEST(device_data.newest_sample_time, EXCLUDED.sample_time)
+"""
+
+# Known clients are rewritten only when something about them changed: a row rewritten on
+# every sample would bloat the table for nothing.
+UPSERT_WIFI_CLIENTS = """
+    INSERT INTO wifi_clients (organization_id, mac_address, vendor, ht, vht, he, wmm, wds, wps, created, modified)
+    SELECT %s::uuid, mac_address, vendor, ht, vht, he, wmm, wds, wps, %s::timestamptz, %s::timestamptz
+    FROM unnest(%s::text[], %s::text[], %s::bool[], %s::bool[], %s::bool[], %s::bool[], %s::bool[], %s::bool[])
+         AS c (mac_address, vendor, ht, vht, he, wmm, wds, wps)
+    ON CONFLICT (organization_id, mac_address) DO UPDATE
+    SET vendor = EXCLUDED.vendor, ht = EXCLUDED.ht, vht = EXCLUDED.vht, he = EXCLUDED.he,
+        wmm = EXCLUDED.wmm, wds = EXCLUDED.wds, wps = EXCLUDED.wps, modified = EXCLUDED.modified
+    WHERE (wifi_clients.vendor, wifi_clients.ht, wifi_clients.vht, wifi_clients.he,
+           wifi_clients.wmm, wifi_clients.wds, wifi_clients.wps)
+          IS DISTINCT FROM
+          (EXCLUDED.vendor, EXCLUDED.ht, EXCLUDED.vht, EXCLUDED.he, EXCLUDED.wmm, EXCLUDED.wds, EXCLUDED.wps)
+"""
+
+# The writes every sample makes, run as prepared statements (parsed and planned once per
+# connection: parsing and planning them cost the database more than running them), or as
+# plain statements on a connection that does not keep track of what it prepared.
+PREPARED_WRITES = {
+    **{f"insert_{table.name}": _insert_points(table) for table in HYPERTABLES},
+    "upsert_snapshot": UPSERT_SNAPSHOT,
+    "upsert_wifi_clients": UPSERT_WIFI_CLIENTS,
+    "mark_late_hour": MARK_LATE_HOUR,
+}
+
+
+def _numbered(sql: str) -> str:
+    """``%s`` placeholders as ``$1``, ``$2`` … for PREPARE."""
+    parts = sql.split("%s")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+
+
+# name -> (what PREPARE takes after the name, the EXECUTE statement with %s placeholders)
+PREPARED_WRITE_CALLS = {
+    name: (f"AS {_numbered(sql)}", f"EXECUTE {name} ({', '.join(['%s'] * sql.count('%s'))})")
+    for name, sql in PREPARED_WRITES.items()
+}
+
+
+def _execute_prepared(cursor, connection_info: dict, name: str, device_id: uuid.UUID, *,
+                      before: str = "") -> None:
     """Run one of the two per-sample reads as a server-side prepared statement: they are
     planned once per connection instead of on every sample. ``connection_info`` lives as
     long as the pooled connection (and is emptied with it), so is the set of what that
-    connection has prepared.
+    connection has prepared. ``before``: a statement sent in the same round trip.
 
     Through a pooler in transaction mode the next transaction may run on another server
     connection, which never saw the PREPARE: the statement is then sent as it is, after the
     settings every transaction there sets itself, in the same round trip."""
-    settings = transaction_settings(connection_info)
-    if settings:
-        cursor.execute(settings + PREPARED[name], {"device_id": device_id})
+    if not prepares(connection_info):
+        cursor.execute(before + transaction_settings(connection_info) + PREPARED[name], {"device_id": device_id})
         return
+    _prepare(cursor, connection_info, name, f"(uuid) AS {PREPARED[name].replace('%(device_id)s', '$1')}")
+    cursor.execute(f"{before}EXECUTE {name} (%s)", (device_id,))
+
+
+def prepares(connection_info: dict) -> bool:
+    """Whether this pooled connection keeps server-side prepared statements: not through a
+    pooler in transaction mode, whose connections set their settings in every transaction."""
+    return not transaction_settings(connection_info)
+
+
+def _prepare(cursor, connection_info: dict, name: str, definition: str) -> None:
+    """PREPARE ``name`` on this connection unless it already has. Prepared statements are
+    not undone by a rollback: once PREPARE succeeded, the statement stays."""
     prepared = connection_info.setdefault("prepared_statements", set())
     if name not in prepared:
-        cursor.execute(f"PREPARE {name} (uuid) AS {PREPARED[name].replace('%(device_id)s', '$1')}")
+        cursor.execute(f"PREPARE {name} {definition}")
         prepared.add(name)
-    cursor.execute(f"EXECUTE {name} (%s)", (device_id,))
+
+
+@contextmanager
+def sample_transaction(connection) -> Iterator[None]:
+    """The connection in autocommit mode while a sample is stored: reading the device takes
+    no transaction, and the sample's own is begun by a statement that travels with its first
+    read (:func:`begin_with_device_state`) instead of the driver's own round trip, and ends
+    with :func:`commit`. Whatever is left open (an error, a refused sample) is rolled back,
+    and the connection goes back to its pool as it came; one that cannot even roll back is
+    broken, and is dropped from the pool."""
+    dbapi_connection = connection.dbapi_connection
+    dbapi_connection.autocommit = True
+    try:
+        yield
+    finally:
+        try:
+            if dbapi_connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("ROLLBACK")
+            dbapi_connection.autocommit = False
+        except psycopg2.Error:
+            connection.invalidate()
 
 
 def load_device(cursor, device_id: uuid.UUID, connection_info: dict) -> SampleDevice | None:
@@ -194,7 +298,27 @@ def _metric_state(row: list) -> MetricState:
 
 
 def lock_device_state(cursor, device_id: uuid.UUID, connection_info: dict) -> DeviceState:
+    """The device's state, its row locked until the end of the transaction."""
     _execute_prepared(cursor, connection_info, "lock_device_state", device_id)
+    return _device_state(cursor)
+
+
+def commit(cursor) -> None:
+    """Commit the transaction :func:`begin_with_device_state` began. Sent on its own, once
+    every write has succeeded: a COMMIT sent along with the writes would commit them even
+    when the client that sent them is gone (a worker killed mid-sample) and will never
+    answer."""
+    cursor.execute("COMMIT")
+
+
+def begin_with_device_state(cursor, device_id: uuid.UUID, connection_info: dict) -> DeviceState:
+    """Begin a transaction and lock and read the device's state, in one round trip (the
+    connection is in autocommit mode: :func:`sample_transaction`)."""
+    _execute_prepared(cursor, connection_info, "lock_device_state", device_id, before="BEGIN; ")
+    return _device_state(cursor)
+
+
+def _device_state(cursor) -> DeviceState:
     status, snapshot_time, newest_time, counters, metrics, sessions = cursor.fetchone()
     state = DeviceState(status=status, snapshot_time=snapshot_time, newest_time=newest_time,
                         snapshot_counters=counters)
@@ -272,25 +396,36 @@ class WriteBatch:
     """Every write of one sample (or of one device's check results), sent to the database
     in a single round trip."""
 
-    def __init__(self, cursor):
+    def __init__(self, cursor, connection_info: dict | None = None):
+        """``connection_info``: the pooled connection's own dictionary, where it keeps what
+        it has prepared; without it, or through a pooler in transaction mode (which keeps
+        no prepared statement), the sample's writes are sent as plain statements."""
         self.cursor = cursor
+        self.connection_info = connection_info if connection_info is not None and prepares(connection_info) else None
         self.statements: list[bytes] = []
         self.late_marks: list[bytes] = []
 
     def _add(self, sql: str, params) -> None:
         self.statements.append(self.cursor.mogrify(sql, params))
 
+    def _write(self, name: str, params: tuple | list) -> bytes:
+        """One of ``PREPARED_WRITES`` with its parameters, as the statement to send."""
+        if self.connection_info is None:
+            return self.cursor.mogrify(PREPARED_WRITES[name], params)
+        definition, call = PREPARED_WRITE_CALLS[name]
+        _prepare(self.cursor, self.connection_info, name, definition)
+        return self.cursor.mogrify(call, params)
+
     def _values(self, sql_head: str, sql_tail: str, columns: int, rows: list[tuple]) -> None:
         placeholders = ",".join(["(" + ",".join(["%s"] * columns) + ")"] * len(rows))
         self._add(f"{sql_head} VALUES {placeholders} {sql_tail}", [value for row in rows for value in row])
 
     def points(self, rows_by_table: dict[str, list[dict]]) -> None:
-        """One multi-row INSERT per hypertable; a resent point is skipped, not duplicated."""
+        """One INSERT per hypertable; a resent point is skipped, not duplicated."""
         for table, rows in rows_by_table.items():
             if rows:
-                columns = POINT_COLUMNS[table]
-                self._values(f"INSERT INTO {table} ({', '.join(columns)})", "ON CONFLICT DO NOTHING",
-                             len(columns), [tuple(row.get(c) for c in columns) for row in rows])
+                self.statements.append(self._write(
+                    f"insert_{table}", [[row.get(column) for row in rows] for column in POINT_COLUMNS[table]]))
 
     def traffic_increments(self, device_id: uuid.UUID, ifname: str, time: datetime, rx_bytes: int | None,
                            tx_bytes: int | None) -> None:
@@ -300,34 +435,17 @@ class WriteBatch:
                   (rx_bytes, tx_bytes, device_id, ifname, time))
 
     def snapshot(self, device_id: uuid.UUID, document: dict, sample_time: datetime, now: datetime) -> None:
-        self._add(
-            """INSERT INTO device_data (device_id, data, sample_time, newest_sample_time, received_at)
-               VALUES (%s, %s, %s, %s, %s)
-               ON CONFLICT (device_id) DO UPDATE
-               SET data = EXCLUDED.data, sample_time = EXCLUDED.sample_time, received_at = EXCLUDED.received_at,
-                   newest_sample_time = GREATEST(device_data.newest_sample_time, EXCLUDED.sample_time)""",
-            (device_id, Json(document), sample_time, sample_time, now),
-        )
+        self.statements.append(self._write("upsert_snapshot",
+                                           (device_id, Json(document), sample_time, sample_time, now)))
 
-    def wifi_clients(self, clients: list[dict], now: datetime) -> None:
+    def wifi_clients(self, organization_id: uuid.UUID, clients: list[dict], now: datetime) -> None:
         """Insert the organization's new clients; rewrite known ones only when something
-        about them changed (a row rewritten on every sample would bloat the table for
-        nothing)."""
+        about them changed."""
         if not clients:
             return
-        columns = ("organization_id", "mac_address", "vendor", "ht", "vht", "he", "wmm", "wds", "wps")
-        self._values(
-            f"INSERT INTO wifi_clients ({', '.join(columns)}, created, modified)",
-            """ON CONFLICT (organization_id, mac_address) DO UPDATE
-               SET vendor = EXCLUDED.vendor, ht = EXCLUDED.ht, vht = EXCLUDED.vht, he = EXCLUDED.he,
-                   wmm = EXCLUDED.wmm, wds = EXCLUDED.wds, wps = EXCLUDED.wps, modified = EXCLUDED.modified
-               WHERE (wifi_clients.vendor, wifi_clients.ht, wifi_clients.vht, wifi_clients.he,
-                      wifi_clients.wmm, wifi_clients.wds, wifi_clients.wps)
-                     IS DISTINCT FROM
-                     (EXCLUDED.vendor, EXCLUDED.ht, EXCLUDED.vht, EXCLUDED.he,
-                      EXCLUDED.wmm, EXCLUDED.wds, EXCLUDED.wps)""",
-            len(columns) + 2, [tuple(c[name] for name in columns) + (now, now) for c in clients],
-        )
+        columns = ("mac_address", "vendor", "ht", "vht", "he", "wmm", "wds", "wps")
+        arrays = [[client[name] for client in clients] for name in columns]
+        self.statements.append(self._write("upsert_wifi_clients", (organization_id, now, now, *arrays)))
 
     def open_sessions(self, sessions: list[dict]) -> None:
         if not sessions:
@@ -377,8 +495,7 @@ class WriteBatch:
 
     def points_at(self, device_id: uuid.UUID, time: datetime) -> None:
         """Points of the device were written at ``time``: mark their hour if it is late."""
-        self.late_marks.append(self.cursor.mogrify(MARK_LATE_HOUR, {
-            "device_id": device_id, "hour": floor_hour(time.astimezone(UTC)), "time": time}))
+        self.late_marks.append(self._write("mark_late_hour", (device_id, floor_hour(time.astimezone(UTC)), time)))
 
     def recovery_request(self, device_id: uuid.UUID, now: datetime) -> None:
         """Ask the worker to run a critical device's critical checks now: it is sending data."""
@@ -397,6 +514,10 @@ class WriteBatch:
         if self.late_marks:
             self._add(HOLD_LATE_POINTS_LOCK, (LATE_POINTS_LOCK_KEY,))
             self.statements += self.late_marks
+        if self.connection_info is not None:
+            # The prepared writes' generic plans: a custom plan for each sample's arrays
+            # would cost the planning they were prepared to save.
+            self.statements.insert(0, b"SET LOCAL plan_cache_mode = force_generic_plan")
         if self.statements:
             self.cursor.execute(b";\n".join(self.statements))
             self.statements, self.late_marks = [], []

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from sqlalchemy import select, text
 
 from monitoring.extensions import db
@@ -232,3 +233,26 @@ def test_a_device_at_its_metric_limit_keeps_sending_but_gets_no_new_metric(clien
     assert count("traffic_points", device) == 1  # nothing of the refused sample
     assert post(client, device, sample(interface("eth0", 3, 3), resources=RESOURCES)).status_code == 200
     assert count("traffic_points", device) == 2
+
+
+def test_a_sample_refused_once_begun_leaves_the_pooled_connections_as_they_came(client, device, app, monkeypatch):
+    """A sample's transaction is begun and committed by statements sent with its work, on a
+    connection in autocommit mode meanwhile. One refused after its transaction began is
+    rolled back, and its connection goes back to the pool with no transaction open and
+    autocommit off: otherwise the next request on it would run in a stale transaction, or
+    an ORM rollback there would undo nothing."""
+    monkeypatch.setitem(app.config, "DEVICE_MAX_METRICS", 4)
+    assert post(client, device, sample(interface("eth0", 1, 1), resources=RESOURCES)).status_code == 200
+    response = post(client, device, sample(interface("eth0", 2, 2), interface("eth1", 2, 2), resources=RESOURCES))
+    assert response.status_code == 400  # refused after the device's state was locked
+    with app.app_context():  # the engine of the app that served the requests
+        engine = db.engine
+    pooled = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
+    try:
+        assert pooled
+        for connection in pooled:
+            assert connection.dbapi_connection.autocommit is False
+            assert connection.dbapi_connection.get_transaction_status() == TRANSACTION_STATUS_IDLE
+    finally:
+        for connection in pooled:
+            connection.close()

@@ -152,7 +152,8 @@ def _bulk_connection() -> Iterator:
                 # latest few samples, never leave half of one.
                 cursor.execute("SET synchronous_commit TO off")
             connection.commit()
-        yield connection
+        with sample_store.sample_transaction(connection):  # as ingest.store_sample needs it
+            yield connection
     finally:
         connection.close()
 

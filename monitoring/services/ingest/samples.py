@@ -35,11 +35,14 @@ JSON_TYPES = ("application/json",)
 @contextmanager
 def sample_connection() -> Iterator:
     """A pooled DBAPI connection of its own for one sample, rather than the ORM session:
-    this is the busiest endpoint, and the session's bookkeeping cost more than the SQL.
-    Returning the connection to the pool rolls back anything uncommitted."""
+    this is the busiest endpoint, and the session's bookkeeping cost more than the SQL. The
+    connection is in autocommit mode meanwhile: reading the device takes no transaction, and
+    the sample's own begins with its first read of the device's state; anything left
+    uncommitted is rolled back."""
     raw = db.engine.raw_connection()
     try:
-        yield raw
+        with sample_store.sample_transaction(raw):
+            yield raw
     finally:
         raw.close()
 
@@ -157,15 +160,16 @@ def validate(document: Any, text: str) -> dict:
 def store_sample(connection, *, device: SampleDevice, document: dict, time: datetime | None,
                  current: bool) -> dict:
     """Write everything a validated sample produces, in one transaction; returns the number
-    of points per hypertable (resent points included, though the database skips them)."""
+    of points per hypertable (resent points included, though the database skips them).
+    ``connection`` is in autocommit mode (``sample_store.sample_transaction``): the
+    transaction begins with the first read of the device's state."""
     now = utcnow()
     sample_time = time or now
-    cursor = connection.cursor()
-    try:
-        state = sample_store.lock_device_state(cursor, device.id, connection.info)
+    with connection.cursor() as cursor:
+        state = sample_store.begin_with_device_state(cursor, device.id, connection.info)
         is_latest = (state.snapshot_time is None or time is None or current
                      or sample_time >= state.snapshot_time)
-        transformed = netjson.transform(document)
+        transformed = netjson.transform(document, in_place=True)  # the request's own, just parsed
         points = sample_points.extract(
             transformed, device_id=device.id, time=sample_time,
             previous_counters=_previous_counters(cursor, device.id, state, sample_time),
@@ -177,7 +181,7 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
             state.metrics.update(sample_store.create_metrics(
                 cursor, device.id, missing, current_app.config["AUTO_CHARTS"], connection.info))
 
-        batch = sample_store.WriteBatch(cursor)
+        batch = sample_store.WriteBatch(cursor, connection.info)
         batch.points(points.rows)
         if state.newest_time is not None and sample_time < state.newest_time:
             _recount_successors(cursor, batch, device.id, sample_time, points.rows.get("traffic_points", []))
@@ -187,7 +191,7 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
                 plan = plan_sessions(device_id=device.id, organization_id=device.organization_id,
                                      document=transformed, open_sessions=state.open_sessions, at=sample_time,
                                      now=now)
-                batch.wifi_clients(plan.clients, now)
+                batch.wifi_clients(device.organization_id, plan.clients, now)
                 batch.open_sessions(plan.new_sessions)
                 batch.close_sessions(plan.ended_sessions, sample_time, now)
         if not judging.is_historical(sample_time, now=now):
@@ -197,9 +201,7 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
         if state.status == "critical" and current_app.config["DEVICE_RECOVERY_DETECTION"]:
             batch.recovery_request(device.id, now)  # the worker runs its critical checks within seconds
         batch.execute()
-        connection.commit()
-    finally:
-        cursor.close()
+        sample_store.commit(cursor)
     return {table: len(rows) for table, rows in points.rows.items()}
 
 
