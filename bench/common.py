@@ -232,6 +232,27 @@ class PeakRss:
         return self.peak_kib / 1024
 
 
+def postmaster_pid(cluster: Cluster) -> int:
+    """The cluster's postmaster: its processes are the postmaster's tree."""
+    return int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss_mib(root_pid: int) -> float:
+    """Memory of a process tree, shared pages (PostgreSQL's shared buffers) shared out
+    between the processes that map them rather than counted once per process as RSS does."""
+    return sum(_pss_kib(pid) for pid in [root_pid, *_descendants(root_pid)]) / 1024
+
+
 def postgres_rss_mib() -> float:
     total = 0
     for proc in Path("/proc").iterdir():

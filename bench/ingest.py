@@ -18,12 +18,22 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import psycopg2
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bulk_load import load_history  # noqa: E402
-from bench.common import PeakRss, cpu_seconds, database, gunicorn, pgbouncer, postgres_rss_mib  # noqa: E402
+from bench.common import (  # noqa: E402
+    PeakRss,
+    cpu_seconds,
+    database_cluster,
+    gunicorn,
+    pgbouncer,
+    postmaster_pid,
+    tree_pss_mib,
+    worker_pids,
+)
 from bench.workload import WRK_SCRIPT, make_payload  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
@@ -65,6 +75,20 @@ def stored(database_url: str) -> tuple[int, int]:
         return sum(counts.values()), counts["cpu_points"]
 
 
+def database_counters(database_url: str) -> dict:
+    """The cluster's WAL and the database's buffer reads so far, for what a sample costs in
+    them."""
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT wal_bytes, wal_fpi FROM pg_stat_wal")
+        wal_bytes, wal_fpi = cursor.fetchone()
+        cursor.execute("SELECT blks_hit, blks_read FROM pg_stat_database WHERE datname = current_database()")
+        hit, read = cursor.fetchone()
+        cursor.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+        checkpoints = cursor.fetchone()[0]
+    connection.close()
+    return {"wal_bytes": int(wal_bytes), "wal_fpi": wal_fpi, "hit": hit, "read": read, "checkpoints": checkpoints}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", type=int, default=200)
@@ -80,7 +104,8 @@ def main() -> int:
                         help="serve through PgBouncer in transaction pooling mode (DB_TRANSACTION_POOLING=1)")
     args = parser.parse_args()
 
-    with database() as database_url:
+    with database_cluster() as cluster:
+        database_url = cluster.url
         if args.history_days:
             began = time.monotonic()
             print(f"loading {args.history_days} days x {args.history_devices} devices of history ...", flush=True)
@@ -106,15 +131,21 @@ def main() -> int:
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as table:
                 table.write("return {\n" + ",\n".join(
                     f'{{id="{d["id"]}", key="{d["key"]}"}}' for d in devices) + "\n}\n")
-            app_cpu, db_cpu = cpu_seconds(process.pid), cpu_seconds(comm="postgres")
+            # This cluster's processes only: other clusters on the machine are not ours to count.
+            postmaster = postmaster_pid(cluster)
+            counters_before = database_counters(database_url)
+            app_cpu, db_cpu = cpu_seconds(process.pid), cpu_seconds(postmaster)
             with PeakRss(process.pid) as app_memory:
                 result = subprocess.run(
                     ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
                      "-s", str(WRK_SCRIPT), base, "--", table.name, "1"],
                     capture_output=True, text=True, check=True,
                 )
-                database_memory = postgres_rss_mib()
-            app_cpu, db_cpu = cpu_seconds(process.pid) - app_cpu, cpu_seconds(comm="postgres") - db_cpu
+                database_memory = tree_pss_mib(postmaster)
+                worker_memory = [tree_pss_mib(pid) for pid in worker_pids(process.pid)]
+            app_cpu, db_cpu = cpu_seconds(process.pid) - app_cpu, cpu_seconds(postmaster) - db_cpu
+            counters = database_counters(database_url)
+            counters = {name: value - counters_before[name] for name, value in counters.items()}
             os.unlink(table.name)
         wrk = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("WRKJSON "))[8:])
         stored_points, stored_samples = stored(database_url)
@@ -135,9 +166,15 @@ def main() -> int:
     print(f"  points/s              {POINTS_PER_SAMPLE * accepted / seconds:.0f}")
     print(f"  latency p50 / p99     {wrk['lat_p50_us'] / 1000:.1f} ms / {wrk['lat_p99_us'] / 1000:.1f} ms "
           f"(max {wrk['lat_max_us'] / 1000:.1f} ms)")
-    print(f"  peak RSS              gunicorn {app_memory.peak_mib:.0f} MiB in {app_memory.processes} processes; "
+    print(f"  peak RSS              gunicorn {app_memory.peak_mib:.0f} MiB in {app_memory.processes} processes")
+    print(f"  memory (PSS) at end   gunicorn workers {', '.join(f'{mib:.0f}' for mib in worker_memory)} MiB; "
           f"postgres {database_memory:.0f} MiB")
-    print(f"  CPU per sample        app {1000 * app_cpu / accepted:.1f} ms, database {1000 * db_cpu / accepted:.1f} ms")
+    print(f"  CPU per sample        app {1000 * app_cpu / accepted:.2f} ms, database {1000 * db_cpu / accepted:.2f} ms")
+    blocks = counters["hit"] + counters["read"]
+    print(f"  database per sample   WAL {counters['wal_bytes'] / accepted:.0f} bytes "
+          f"({counters['wal_fpi'] / accepted:.2f} full-page images), "
+          f"buffer hit ratio {100 * counters['hit'] / blocks if blocks else 100:.2f} % "
+          f"({counters['read'] / accepted:.2f} blocks read), checkpoints during the run: {counters['checkpoints']}")
     # wrk stops with up to one request per connection in flight: the server may have
     # committed those without wrk counting the answer. So: nothing acknowledged is missing,
     # at most `connections` more are stored, and every stored sample has all its points.
