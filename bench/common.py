@@ -273,6 +273,16 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def process_tree(root_pid: int) -> list[int]:
+    """A process and its descendants."""
+    return [root_pid, *_descendants(root_pid)]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by one process (not its children)."""
+    return _cpu_seconds(pid)
+
+
 def cpu_seconds(root_pid: int | None = None, *, comm: str | None = None) -> float:
     """CPU time used so far by a process tree, or by every process named ``comm``."""
     if root_pid is not None:
