@@ -1,10 +1,12 @@
 """All SQL of storing one device sample: the busiest path of the service.
 
-A sample costs four round trips: the device and its key; the device's state, read and
-locked in one statement (status, previous counters, metrics with their alert settings,
-open WiFi sessions); one batch carrying every write (points, snapshot, WiFi clients and
-sessions, health flags, status); and the commit. Statements are fixed strings built from our
-own table definitions; request values only ever travel as parameters, adapted by psycopg2.
+A sample costs four round trips besides the pool's liveness check: the device and its key
+(outside any transaction); BEGIN with the device's state, read and locked in one statement
+(status, previous counters, metrics with their alert settings, open WiFi sessions); one
+batch carrying every write (points, snapshot, WiFi clients and sessions, health flags,
+status), those every sample makes as prepared statements taking arrays; and the COMMIT.
+Statements are fixed strings built from our own table definitions; request values only ever
+travel as parameters, adapted by psycopg2.
 """
 from __future__ import annotations
 
