@@ -694,10 +694,10 @@ ASSEMBLED_SQL = {
         "explain prefixes EXPLAIN for benchmarks",
     ),
     "monitoring/timeseries/sample_store.py": (
-        {"alert_points", "WriteBatch._values", "WriteBatch.points", "WriteBatch.wifi_clients",
-         "WriteBatch.open_sessions"},
-        "table and column names from our table definitions and the alert registry, values as %s "
-        "placeholders that psycopg2 fills in (one multi-row INSERT per table)",
+        {"alert_points", "_insert_points", "WriteBatch._values", "WriteBatch.open_sessions"},
+        "table and column names (and column types) from our table definitions and the alert registry, "
+        "values as %s placeholders that psycopg2 fills in (one multi-row INSERT per table, or one array "
+        "per column of a prepared INSERT)",
     ),
     "monitoring/timeseries/check_store.py": (
         {"insert_points"},
