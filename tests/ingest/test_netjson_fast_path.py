@@ -66,3 +66,20 @@ def test_the_bases_are_valid():
     for document in BASES:
         assert netjson._fast_valid(document)
         assert netjson.validation_error(document) is None
+
+
+def test_interfaces_of_one_name_are_compared_whole():
+    """Interfaces with distinct names are unique at once; of one name, the whole objects
+    decide, with JSON Schema's equality (1500 equals 1500.0)."""
+    document = make_payload(3, 7)
+    eth0 = document["interfaces"][0]
+    variants = {
+        "the same interface twice": ([eth0, copy.deepcopy(eth0)], False),
+        "one name, another MTU": ([eth0, {**eth0, "mtu": 9000}], True),
+        "one name, the same MTU as a float": ([eth0, {**eth0, "mtu": 1500.0}], False),
+        "another name": ([eth0, {**eth0, "name": "eth1"}], True),
+    }
+    for case, (interfaces, valid) in variants.items():
+        candidate = {**document, "interfaces": interfaces}
+        assert netjson._fast_valid(candidate) is valid, case
+        assert netjson._VALIDATOR.is_valid(candidate) is valid, case
