@@ -684,6 +684,17 @@ def test_nesting_beyond_the_limit_is_rejected():
     assert validation_error(document) == TOO_DEEP
 
 
+def test_nesting_is_judged_the_same_with_the_text():
+    """With the text, the walk over the document is spared when the text has too few
+    brackets to nest that deep; brackets inside strings only make it walk for nothing."""
+    for levels in (MAX_NESTING_DEPTH - 1, MAX_NESTING_DEPTH):
+        document = {"type": "DeviceMonitoring", "extra": nested(levels)}
+        text = json.dumps(document)
+        assert validation_error(document, text) == validation_error(document)
+    shallow = {"type": "DeviceMonitoring", "general": {"hostname": "[" * 100}}
+    assert validation_error(shallow, json.dumps(shallow)) is None
+
+
 def test_very_deep_document_is_invalid_instead_of_raising():
     deep: dict = {}
     for _ in range(100_000):

@@ -151,7 +151,7 @@ def check_limits(document: dict) -> None:
 def validate(document: Any, text: str) -> dict:
     """The document as it will be stored: schema-valid, every number a finite double (else
     400 naming the field), NULs and lone surrogates in strings replaced by U+FFFD."""
-    message = netjson.validation_error(document) or netjson.out_of_range_number(document, text)
+    message = netjson.validation_error(document, text) or netjson.out_of_range_number(document, text)
     if message is not None:
         abort(400, body=message)  # the reference answers a bare JSON string here
     return netjson.replace_unstorable_characters(document, text)
