@@ -256,3 +256,29 @@ def test_a_sample_refused_once_begun_leaves_the_pooled_connections_as_they_came(
     finally:
         for connection in pooled:
             connection.close()
+
+
+def test_directly_connected_the_writes_are_prepared_and_run_with_generic_plans(client, device, app):
+    """Directly connected, a sample's writes are prepared once per connection and run with
+    their generic plans: planned once, not on every sample."""
+    for n in (1, 2):
+        assert post(client, device, sample(interface("eth0", n, n), resources=RESOURCES)).status_code == 200
+    with app.app_context():
+        engine = db.engine
+    pooled = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
+    try:
+        plans = {}
+        for connection in pooled:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT name, generic_plans, custom_plans FROM pg_prepared_statements")
+                for name, generic, custom in cursor.fetchall():
+                    totals = plans.setdefault(name, [0, 0])
+                    totals[0] += generic
+                    totals[1] += custom
+            connection.rollback()
+    finally:
+        for connection in pooled:
+            connection.close()
+    for name in ("insert_traffic_points", "insert_cpu_points", "upsert_snapshot", "mark_late_hour"):
+        generic, custom = plans[name]
+        assert generic >= 1 and custom == 0, name

@@ -36,7 +36,7 @@ def test_the_statement_timeout_as_a_startup_parameter_is_refused(pgbouncer):
 
 
 def test_device_posts_from_many_clients_at_once(pooled, primary_url, make, org):
-    """Each pooled client connection runs the device POST's two per-sample reads; with
+    """Each pooled client connection runs the device POST's per-sample reads and writes; with
     prepared statements, a transaction landing on a server connection that never saw the
     PREPARE would fail."""
     devices = [(device.id, device.key) for device in (make.device(org) for _ in range(4))]
@@ -61,6 +61,16 @@ def test_device_posts_from_many_clients_at_once(pooled, primary_url, make, org):
     for thread in threads:
         thread.join()
     assert failures == []
+    # Nothing prepared: the writes travel as plain statements through the pooler.
+    with pooled.app_context():
+        engine = db.engine
+    pooled_connections = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
+    try:
+        assert pooled_connections
+        assert all("prepared_statements" not in connection.info for connection in pooled_connections)
+    finally:
+        for connection in pooled_connections:
+            connection.close()
     manager = make.headers(make.user(manages=[org]))
     for device_id, _ in devices:
         assert len(stored_points(primary_url, device_id)) == samples_per_device
