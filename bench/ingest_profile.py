@@ -1,8 +1,8 @@
 """What one device sample costs, without HTTP: the standard payload (bench/workload) stored
-for 200 devices in turn through the ingest service (``ingest.receive``, the same code the
-POST runs), one at a time in this process. Prints the CPU per sample of this process (the
-app's share) and of the database cluster, split by process, and with ``--statements`` the
-database's time per statement (pg_stat_statements: the cluster is restarted with it loaded).
+for 200 devices in turn through the ingest service (the same calls as the POST's view), one
+at a time in this process. Prints the CPU per sample of this process (the app's share) and
+of the database cluster, split by process, and with ``--statements`` the database's time per
+statement (pg_stat_statements: the cluster is restarted with it loaded).
 
     .venv/bin/python bench/ingest_profile.py --rounds 8 --statements
 """
@@ -74,6 +74,7 @@ def main() -> int:
             with_statement_statistics(cluster)
         devices = create_devices(cluster.url, DEVICES)
         from monitoring import create_app
+        from monitoring.auth import DEVICE_SAMPLE_KEY, device_by_key
         from monitoring.services.ingest import samples
 
         bodies = [[json.dumps(make_payload(i, seq)).encode() for i in range(DEVICES)]
@@ -81,8 +82,11 @@ def main() -> int:
 
         def store(index: int, seq: int) -> None:
             body, device = bodies[seq][index], devices[index]
-            samples.receive(device_id=uuid.UUID(device["id"]), key=device["key"], stream=io.BytesIO(body),
-                            content_length=len(body), mimetype="application/json", time=None, current=False)
+            with samples.sample_connection() as connection:  # as the POST's view does
+                found = device_by_key(DEVICE_SAMPLE_KEY, samples.find_device(connection, uuid.UUID(device["id"])),
+                                      device["key"])
+                samples.receive(connection, device=found, stream=io.BytesIO(body), content_length=len(body),
+                                mimetype="application/json", time=None, current=False)
 
         with create_app().app_context():
             for index in range(DEVICES):  # each device's first sample creates its metrics
