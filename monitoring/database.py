@@ -9,7 +9,8 @@ no ``SET`` outside a transaction. Nor may a connection send the ``options`` star
 parameter that normally carries the statement timeout: PgBouncer refuses it. The timeout is
 set in every transaction instead (``SET LOCAL``): on the ORM's and the engines' connections
 as the transaction begins, and by the device POST, which uses a bare DB-API connection, in
-the same round trip as its first statement (``transaction_settings``).
+the same round trip as its first statement (``transaction_settings``); the checks job, also
+on a bare connection, sets them as each of its transactions begins (``begin_transaction``).
 
 The session class sends a request's heavy reads to the replica connection that
 ``monitoring/replicas.py`` chose for it.
@@ -42,6 +43,15 @@ def transaction_settings(connection_info: dict) -> str:
     """What a transaction on this pooled DB-API connection must set first, as SQL ending in
     ``;`` (empty when the settings travel with the connection)."""
     return connection_info.get(TRANSACTION_SETTINGS, "")
+
+
+def begin_transaction(cursor, connection_info: dict) -> None:
+    """Begin a transaction on a bare pooled DB-API connection with the settings it must
+    set itself (a statement of its own: for code that is not in a hurry; nothing is sent
+    when the settings travel with the connection)."""
+    settings = transaction_settings(connection_info)
+    if settings:
+        cursor.execute(settings)
 
 
 def init_app(app: Flask, engines: list[Engine]) -> None:

@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
+import psycopg2.errors
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -15,8 +16,10 @@ from config import database_url, engine_options
 from monitoring import worker
 from monitoring.database import transaction_settings
 from monitoring.extensions import db
+from monitoring.services.checks import runs
 from tests.charts.support import sample_document
-from tests.ops.conftest import stored_points
+from tests.checks.support import add_check
+from tests.ops.conftest import closing_connection, stored_points
 from tests.scale.conftest import pooled_app
 
 STATEMENT_TIMEOUT_MS = 1234
@@ -91,6 +94,24 @@ def test_the_statement_timeout_holds_in_every_transaction(pooled):
                 assert cursor.fetchone()[0] == f"{STATEMENT_TIMEOUT_MS}ms"
         finally:
             connection.close()
+
+
+def test_the_checks_job_is_bound_by_the_statement_timeout(pooled, primary_url, make, org):
+    """The checks job records its results on a bare DB-API connection: through the pooler
+    each of its transactions sets the timeout itself. With the device's status row locked
+    elsewhere, the run's write is cancelled after the timeout instead of waiting for the lock."""
+    device = make.device(org)
+    add_check(device, "data_collected")
+    with closing_connection(primary_url, autocommit=False) as holder, holder.cursor() as cursor:
+        # Without the timeout the run would wait for this lock: the server ends the holding
+        # session after 10 s, so the run then succeeds and the test fails instead of hanging.
+        cursor.execute("SET idle_in_transaction_session_timeout = '10s'")
+        cursor.execute("SELECT 1 FROM device_monitoring WHERE device_id = %s FOR UPDATE", (device.id,))
+        started = time.monotonic()
+        with pooled.app_context(), pytest.raises(psycopg2.errors.QueryCanceled, match="statement timeout"):
+            runs.run_checks()
+        waited = time.monotonic() - started
+    assert STATEMENT_TIMEOUT_MS / 1000 <= waited < 8
 
 
 def test_a_job_runs_once_at_a_time_and_its_lock_is_released(pooled, pgbouncer):

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select, text
 
+from monitoring.database import begin_transaction
 from monitoring.extensions import db
 from monitoring.models import Check, Device, DeviceMonitoring, Metric, Organization, utcnow
 from monitoring.registry import CRITICAL_CHECK_TYPES, METRICS, PING_DEFAULTS
@@ -243,6 +244,7 @@ def record(connection, results: list[Result], summary: RunSummary) -> None:
     try:
         for start in range(0, len(device_ids), CHUNK):
             chunk = device_ids[start:start + CHUNK]
+            begin_transaction(cursor, connection.info)
             statuses = check_store.lock_statuses(cursor, chunk)
             live = [d for d in chunk if d in statuses and statuses[d] != "deactivated"]
             rows_by_table: dict[str, dict] = defaultdict(dict)
@@ -300,6 +302,7 @@ def run_checks(*, check_types: tuple[str, ...] | None = None,
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
+        begin_transaction(cursor, connection.info)
         results += measure_data_collected(cursor, by_type["data_collected"])
         results += measure_wifi_clients(cursor, by_type["wifi_clients"])
         cursor.close()
