@@ -20,7 +20,8 @@ EVENTS_THREADS ?= 100
 EVENTS_SERVER := env EVENTS_STREAM=true PORT=$(EVENTS_PORT) WEB_CONCURRENCY=1 GUNICORN_THREADS=$(EVENTS_THREADS) \
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-.PHONY: help setup system venv assets db-start db-stop migrate run worker events test lint bench-tools bench-ingest bench-cluster bench-geo
+.PHONY: help setup system venv assets db-start db-stop migrate run worker events test lint bench-tools bench-ingest bench-cluster bench-geo \
+	patroni patroni-stop patroni-failover
 
 help:
 	@echo "make run    set up everything, start TimescaleDB under $(DB_DIR), migrate, serve on 127.0.0.1:$(PORT)"
@@ -29,6 +30,8 @@ help:
 	@echo "make events serve the live event stream on 127.0.0.1:$(EVENTS_PORT); 'make run' starts one"
 	@echo "make lint   ruff"
 	@echo "make db-stop  stop the local database of 'make run'"
+	@echo "make patroni  a Patroni cluster (etcd, three TimescaleDB nodes) under $(PATRONI_DIR); make patroni-stop"
+	@echo "make patroni-failover  crash a Patroni leader under device load; check nothing acknowledged is lost"
 
 setup: system venv assets
 
@@ -100,13 +103,40 @@ bench-ingest: setup bench-tools
 	@$(PY) bench/ingest.py $(BENCH_ARGS)
 	@$(PY) bench/ingest.py --history-days 30 --history-devices 1000 $(BENCH_ARGS)
 
+# High availability on this machine (docs/scale-out.md): one etcd and three PostgreSQL nodes
+# with TimescaleDB, managed by Patroni, under PATRONI_DIR; ports PATRONI_PORT to PATRONI_PORT+7.
+PATRONI_DIR ?= var/patroni
+PATRONI_PORT ?= 25432
+PATRONI_URL = $$(bash scripts/patroni.sh url $(PATRONI_DIR) $(DB_NAME))
+
+patroni: setup
+	@bash scripts/setup-system.sh etcd-server patroni
+	@bash scripts/patroni.sh start $(PATRONI_DIR) $(PATRONI_PORT) $(DB_NAME)
+	@out=$$(DATABASE_URL="$(PATRONI_URL)" $(VENV)/bin/flask --app wsgi db upgrade 2>&1) || { echo "$$out" >&2; exit 1; }
+	@bash scripts/patroni.sh list $(PATRONI_DIR)
+	@echo "  DATABASE_URL=$(PATRONI_URL)"
+	@echo "  Stop it with 'make patroni-stop'; crash its leader with 'bash scripts/patroni.sh crash-leader $(PATRONI_DIR)'"
+
+patroni-stop:
+	@bash scripts/patroni.sh stop $(PATRONI_DIR)
+
+# Device POSTs through gunicorn on a fresh Patroni cluster of its own; its leader crashed;
+# every acknowledged sample looked for on the promoted standby.
+patroni-failover: setup
+	@bash scripts/setup-system.sh etcd-server patroni
+	@$(PY) bench/failover.py $(BENCH_ARGS)
+
 # W1 directly on the database, then through PgBouncer in transaction mode; W2-W4 on the
-# primary, then on a streaming replica (docs/scale-out.md).
+# primary, then on a streaming replica; a failover under load with synchronous replication
+# (nothing acknowledged may be lost), then with asynchronous replication (what is lost,
+# measured) (docs/scale-out.md).
 bench-cluster: setup bench-tools
-	@bash scripts/setup-system.sh pgbouncer
+	@bash scripts/setup-system.sh pgbouncer etcd-server patroni
 	@$(PY) bench/ingest.py $(BENCH_ARGS)
 	@$(PY) bench/ingest.py --pgbouncer $(BENCH_ARGS)
 	@$(PY) bench/read.py --only standard --replica
+	@$(PY) bench/failover.py
+	@$(PY) bench/failover.py --asynchronous
 
 # Nearby devices over 100,000 located devices, WiFi session lists over 1,000,000 sessions.
 bench-geo: setup

@@ -3,6 +3,7 @@ starts them, and process memory sampling. Everything stays on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,22 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive free ports, below the range the kernel hands out
+    to clients and to ``free_port()`` (32768 up), so that no other cluster takes one of
+    them while ours starts."""
+    for _ in range(200):
+        first = random.randrange(20000, 32000 - count)
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 @dataclass(frozen=True)

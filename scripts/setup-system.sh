@@ -41,7 +41,8 @@ timescaledb_installed() {
 
 # The database server, a client, the Python build basics for the virtualenv, and fping for
 # the ping check; plus any extra packages named on the command line (wrk for the
-# benchmarks, chromium and chromium-driver for the browser tests).
+# benchmarks, chromium and chromium-driver for the browser tests, pgbouncer and haproxy for
+# the scale-out tests, etcd-server and patroni for `make patroni`).
 apt_install postgresql-15 postgresql-client-15 postgresql-contrib python3-venv python3-dev fping "$@"
 # Node and npm install the pages' browser libraries (scripts/assets.sh); a Node.js already
 # installed from elsewhere, with its own npm, is kept.
