@@ -182,9 +182,9 @@ def main() -> int:
     directory = args.dir or ROOT / "var" / f"failover-{os.getpid()}"
     mode = "false" if args.asynchronous else "true"
     print(f"starting Patroni (three nodes, synchronous_mode: {mode}) in {directory} ...", flush=True)
-    patroni("start", str(directory), str(free_port_run(PATRONI_PORTS)), "monitoring",
-            env=dict(os.environ, PATRONI_SYNCHRONOUS=mode))
     try:
+        patroni("start", str(directory), str(free_port_run(PATRONI_PORTS)), "monitoring",
+                env=dict(os.environ, PATRONI_SYNCHRONOUS=mode))
         url = patroni("url", str(directory), "monitoring")
         subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, check=True,
                        capture_output=True, env=dict(os.environ, DATABASE_URL=url))
