@@ -23,6 +23,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +32,16 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bulk_load import CHECK_TABLES, LIMITS_INTERFACES, POINTS_SQL, load_history, load_limits_device  # noqa: E402
-from bench.common import PeakRss, database, database_cluster, gunicorn, postgres_rss_mib, replica  # noqa: E402
+from bench.common import (  # noqa: E402
+    PeakRss,
+    cpu_seconds,
+    database,
+    database_cluster,
+    gunicorn,
+    postgres_rss_mib,
+    postmaster_pid,
+    replica,
+)
 
 # W3 asks for the dashboard traffic interfaces to include eth0 (the standard payload has
 # eth0 and wlan0).
@@ -124,27 +134,37 @@ def _get(http: requests.Session, base: str, path: str) -> float:
     return elapsed
 
 
-def run_cases(base: str, token: str, cases: list[tuple[str, list[str]]], *, warmup: int = 3) -> dict:
+def run_cases(base: str, token: str, cases: list[tuple[str, list[str]]], *, warmup: int = 3,
+              cpu: dict[str, Callable[[], float]] | None = None) -> dict:
     """One request at a time, the cases interleaved (request i of every case, then i + 1):
     a burst of load from elsewhere on the machine hits every case alike, so the cases of one
-    run compare fairly. Milliseconds at p50/p99 per case."""
+    run compare fairly. Milliseconds at p50/p99 per case; with ``cpu`` (what each named
+    process tree has used so far, in seconds), also the mean CPU milliseconds per request
+    of each."""
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {token}"
     for _, paths in cases:
         for index in range(warmup):
             _get(http, base, paths[index % len(paths)])
     latencies: dict[str, list[float]] = {name: [] for name, _ in cases}
+    used: dict[str, dict[str, float]] = {name: dict.fromkeys(cpu or (), 0.0) for name, _ in cases}
     for index in range(max(len(paths) for _, paths in cases)):
         for name, paths in cases:
             if index < len(paths):
+                before = {tree: seconds() for tree, seconds in (cpu or {}).items()}
                 latencies[name].append(_get(http, base, paths[index]))
+                for tree, seconds in (cpu or {}).items():
+                    used[name][tree] += seconds() - before[tree]
     results = {}
     for name, paths in cases:
         values = latencies[name]
         results[name] = {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99), "n": len(values),
-                         "path": paths[0]}
+                         "path": paths[0], **{f"cpu {tree}": 1000 * total / len(values)
+                                              for tree, total in used[name].items()}}
+        per_request = "".join(f"   CPU {tree} {1000 * total / len(values):6.1f} ms"
+                              for tree, total in used[name].items())
         print(f"  {name:<40} p50 {results[name]['p50']:7.1f} ms   p99 {results[name]['p99']:7.1f} ms"
-              f"   ({len(values)} requests)")
+              f"   ({len(values)} requests){per_request}")
     return results
 
 
@@ -208,8 +228,11 @@ def standard(args) -> dict:
             ("W4 device list page_size=100", ["/api/v1/monitoring/device/?page_size=100"] * 50),
         ]
         with gunicorn(cluster.url) as (base, process):
+            # What a read costs, for capacity planning (docs/operations.md).
+            postmaster = postmaster_pid(cluster)
+            cpu = {"app": lambda: cpu_seconds(process.pid), "database": lambda: cpu_seconds(postmaster)}
             with PeakRss(process.pid) as memory:
-                results = run_cases(base, data["token"], cases)
+                results = run_cases(base, data["token"], cases, cpu=cpu)
             print(f"  peak RSS: gunicorn {memory.peak_mib:.0f} MiB in {memory.processes} processes; "
                   f"postgres {postgres_rss_mib():.0f} MiB")
         if args.replica:
