@@ -84,8 +84,8 @@ events: setup migrate
 	exec $(EVENTS_SERVER)
 
 # What the tests need from the OS beyond 'make run': Chromium for the browsable API tests, PgBouncer
-# and HAProxy for the scale-out tests (tests/scale/).
-TEST_PACKAGES := chromium chromium-driver pgbouncer haproxy
+# and HAProxy for the scale-out tests (tests/scale/), wrk for W1 beside 50 event streams.
+TEST_PACKAGES := chromium chromium-driver pgbouncer haproxy wrk
 
 test: setup
 	@bash scripts/setup-system.sh $(TEST_PACKAGES)
@@ -151,6 +151,11 @@ bench-read: setup
 .PHONY: bench-load
 bench-load: setup
 	@$(PY) bench/load.py $(BENCH_ARGS)
+
+# W1 without, then with 50 live event streams open on the events server: the POSTs' p99 of both.
+.PHONY: bench-events
+bench-events: setup bench-tools
+	@$(PY) bench/streams.py $(BENCH_ARGS)
 
 # What the per-request hooks (request id, metrics, request log) cost a device POST: A/B in one process.
 .PHONY: bench-overhead

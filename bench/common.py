@@ -2,6 +2,7 @@
 starts them, and process memory sampling. Everything stays on 127.0.0.1."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -147,6 +148,43 @@ def gunicorn(database_url: str, **extra_env):
         process.wait(timeout=60)
         log.close()
         os.unlink(log.name)
+
+
+def prime_devices(base: str, devices: list[dict]) -> None:
+    """One standard sample from each device (W1 measures the samples after the first, which
+    create a device's metrics and charts)."""
+    from bench.workload import make_payload
+
+    http = requests.Session()
+    for i, device in enumerate(devices):
+        response = http.post(f"{base}/api/v1/monitoring/device/{device['id']}/?key={device['key']}",
+                             json=make_payload(i, 0), timeout=30)
+        response.raise_for_status()
+
+
+def wrk_posts(base: str, devices: list[dict], *, seconds: int, connections: int = 8, threads: int = 2,
+              first_seq: int = 1) -> dict:
+    """W1's load (bench/workload/README.md): wrk posting the standard sample of ``devices``
+    (``[{"id", "key"}]``, in device order) to ``base`` for ``seconds``, sample numbers from
+    ``first_seq``. Returns wrk's figures (the ``WRKJSON`` line of ``ingest.lua``)."""
+    from bench.workload import WRK_SCRIPT
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as table:
+        table.write("return {\n" + ",\n".join(f'{{id="{d["id"]}", key="{d["key"]}"}}' for d in devices) + "\n}\n")
+    try:
+        result = subprocess.run(
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(WRK_SCRIPT), base,
+             "--", table.name, str(first_seq)],
+            capture_output=True, text=True, check=True,
+        )
+    finally:
+        os.unlink(table.name)
+    return json.loads(next(line for line in result.stdout.splitlines() if line.startswith("WRKJSON "))[8:])
+
+
+def wrk_errors(figures: dict) -> int:
+    """Requests of a wrk run that were not answered 2xx (or not answered at all)."""
+    return sum(figures[name] for name in ("err_status", "err_connect", "err_read", "err_write", "err_timeout"))
 
 
 def _descendants(pid: int) -> list[int]:

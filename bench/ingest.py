@@ -9,17 +9,13 @@ stored points equal 15 × the acknowledged samples.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg2
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -31,10 +27,12 @@ from bench.common import (  # noqa: E402
     gunicorn,
     pgbouncer,
     postmaster_pid,
+    prime_devices,
     tree_pss_mib,
     worker_pids,
+    wrk_errors,
+    wrk_posts,
 )
-from bench.workload import WRK_SCRIPT, make_payload  # noqa: E402
 
 POINTS_PER_SAMPLE = 15
 
@@ -123,35 +121,23 @@ def main() -> int:
                 app_database_url = stack.enter_context(pgbouncer(database_url))
                 extra_env["DB_TRANSACTION_POOLING"] = "1"
             base, process = stack.enter_context(gunicorn(app_database_url, **extra_env))
-            http = requests.Session()
-            for i, device in enumerate(devices):  # prime: one sample each
-                response = http.post(f"{base}/api/v1/monitoring/device/{device['id']}/?key={device['key']}",
-                                     json=make_payload(i, 0), timeout=30)
-                response.raise_for_status()
-            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as table:
-                table.write("return {\n" + ",\n".join(
-                    f'{{id="{d["id"]}", key="{d["key"]}"}}' for d in devices) + "\n}\n")
+            prime_devices(base, devices)
             # This cluster's processes only: other clusters on the machine are not ours to count.
             postmaster = postmaster_pid(cluster)
             counters_before = database_counters(database_url)
             app_cpu, db_cpu = cpu_seconds(process.pid), cpu_seconds(postmaster)
             with PeakRss(process.pid) as app_memory:
-                result = subprocess.run(
-                    ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-                     "-s", str(WRK_SCRIPT), base, "--", table.name, "1"],
-                    capture_output=True, text=True, check=True,
-                )
+                wrk = wrk_posts(base, devices, seconds=args.duration, connections=args.connections,
+                                threads=args.threads)
                 database_memory = tree_pss_mib(postmaster)
                 worker_memory = [tree_pss_mib(pid) for pid in worker_pids(process.pid)]
             app_cpu, db_cpu = cpu_seconds(process.pid) - app_cpu, cpu_seconds(postmaster) - db_cpu
             counters = database_counters(database_url)
             counters = {name: value - counters_before[name] for name, value in counters.items()}
-            os.unlink(table.name)
-        wrk = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("WRKJSON "))[8:])
         stored_points, stored_samples = stored(database_url)
 
     seconds = wrk["duration_us"] / 1e6
-    errors = wrk["err_status"] + wrk["err_connect"] + wrk["err_read"] + wrk["err_write"] + wrk["err_timeout"]
+    errors = wrk_errors(wrk)
     accepted = wrk["requests"] - wrk["err_status"] - wrk["err_timeout"] - wrk["err_read"]
     acknowledged = accepted + len(devices)
     history = ""
