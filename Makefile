@@ -14,11 +14,14 @@ WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
 # The command line 'make run' prints for the CLI: with the database it started, so that it
 # works as printed in another terminal whatever DB_PORT or DATABASE_URL said.
 CLI = DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/flask --app wsgi
-# The live events server (docs/events.md): one process, one thread per open stream.
+# The live events server (docs/events.md): one process, one thread per open stream. The pages
+# of the API on 127.0.0.1:$(PORT) open their stream there, with their session cookie.
 EVENTS_PORT ?= 8001
 EVENTS_THREADS ?= 100
+EVENTS_URL ?= http://127.0.0.1:$(EVENTS_PORT)/api/v1/monitoring/events/
+EVENTS_ALLOWED_ORIGINS ?= http://127.0.0.1:$(PORT)
 EVENTS_SERVER := env EVENTS_STREAM=true PORT=$(EVENTS_PORT) WEB_CONCURRENCY=1 GUNICORN_THREADS=$(EVENTS_THREADS) \
-	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+	EVENTS_ALLOWED_ORIGINS='$(EVENTS_ALLOWED_ORIGINS)' $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 .PHONY: help setup system venv assets db-start db-stop migrate run worker events test lint bench-tools bench-ingest bench-cluster bench-geo \
 	patroni patroni-stop patroni-failover
@@ -75,7 +78,7 @@ run: setup migrate
 	$(VENV)/bin/flask --app wsgi worker --stop-with $$$$ & \
 	  $(EVENTS_SERVER) & \
 	  events=$$!; (while kill -0 $$$$ 2>/dev/null; do sleep 2; done; kill $$events 2>/dev/null) & \
-	  WEB_CONCURRENCY=$(WEB_CONCURRENCY) exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+	  WEB_CONCURRENCY=$(WEB_CONCURRENCY) EVENTS_URL='$(EVENTS_URL)' exec $(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 worker: setup migrate
 	exec $(VENV)/bin/flask --app wsgi worker

@@ -379,6 +379,16 @@ class Config:
     EVENTS_RETENTION_SECONDS = env_int("EVENTS_RETENTION_SECONDS", 3600)
     EVENTS_REPLAY_MAX = env_int("EVENTS_REPLAY_MAX", 1000)
     EVENTS_PRUNE_INTERVAL_SECONDS = env_int("EVENTS_PRUNE_INTERVAL_SECONDS", 300)
+    # Where the pages open the stream: the path behind a proxy that routes it to the events
+    # server (/api/v1/monitoring/events/), or the events server's own URL (make run:
+    # http://127.0.0.1:8001/api/v1/monitoring/events/); empty: no stream, the pages fetch
+    # what they show again every PAGES_REFRESH_SECONDS (as they do while the stream is down).
+    EVENTS_URL = env_str("EVENTS_URL", "").strip()
+    # On the events server: the origins (scheme://host:port) of pages served by another
+    # server that may open the stream with their session cookie (make run: the API's).
+    EVENTS_ALLOWED_ORIGINS = frozenset(
+        origin.strip().rstrip("/") for origin in env_str("EVENTS_ALLOWED_ORIGINS", "").split(",") if origin.strip())
+    PAGES_REFRESH_SECONDS = env_int("PAGES_REFRESH_SECONDS", 30)
 
     TESTING = False
 

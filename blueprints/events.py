@@ -62,5 +62,15 @@ def stream_events():
                          last_event_id=last_event_id, heartbeat_seconds=config["EVENTS_HEARTBEAT_SECONDS"],
                          recheck_seconds=config["EVENTS_RECHECK_SECONDS"], replay_limit=config["EVENTS_REPLAY_MAX"])
     # Proxies must pass each event on at once (nginx: X-Accel-Buffering).
-    return Response(stream_with_context(text), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **_cross_origin_headers()}
+    return Response(stream_with_context(text), mimetype="text/event-stream", headers=headers)
+
+
+def _cross_origin_headers() -> dict:
+    """CORS headers that let a page of an allowed origin (EVENTS_ALLOWED_ORIGINS: the API
+    server's pages, on another port) read the stream it opened with its session cookie."""
+    origin = request.headers.get("Origin")
+    headers = {"Vary": "Origin"}
+    if origin and origin in current_app.config["EVENTS_ALLOWED_ORIGINS"]:
+        headers.update({"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"})
+    return headers

@@ -176,8 +176,9 @@ def _html_response(response: Response, html: str, *, nonce: str, fetches: bool =
     page.headers["Vary"] = "Accept, Cookie"
     page.headers["Cache-Control"] = "no-store"
     # Everything on the page is escaped; the policy is a second line of defence. Pages whose
-    # scripts read the API may fetch from this site, and show the map's tiles.
-    connect = "; connect-src 'self'" if fetches else ""
+    # scripts read the API may fetch from this site (and open the event stream), and show
+    # the map's tiles.
+    connect = f"; connect-src {views.connect_sources()}" if fetches else ""
     page.headers["Content-Security-Policy"] = (
         f"default-src 'none'; style-src 'self' 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
         f"img-src {views.image_sources()}{connect}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"

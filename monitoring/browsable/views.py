@@ -81,6 +81,15 @@ def image_sources() -> str:
     return f"'self' {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
+def connect_sources() -> str:
+    """``connect-src`` of a page whose scripts read the API: this site, and the events
+    server's origin when the stream is on another one (``EVENTS_URL``)."""
+    events = urlsplit(current_app.config.get("EVENTS_URL", ""))
+    if not events.scheme or not events.netloc:
+        return "'self'"
+    return f"'self' {events.scheme}://{events.netloc}"
+
+
 def page_links(query: str) -> dict:
     """The other forms of this answer: the JSON itself and the generic page."""
     kept = "&".join(part for part in query.split("&") if part and not part.startswith("format="))

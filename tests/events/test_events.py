@@ -192,3 +192,19 @@ def test_old_events_are_pruned_and_no_longer_replayed(app, make, tenants, app_co
     assert [e["device"]["id"] for e in stream.events(until=lambda events: len(events) == 1)] == [str(kept.id)]
     assert stream.events(seconds=0.5) == []
     stream.close()
+
+
+def test_pages_of_an_allowed_origin_may_read_the_stream_with_their_cookie(app, make, tenants, monkeypatch):
+    monkeypatch.setitem(app.config, "EVENTS_ALLOWED_ORIGINS", frozenset({"http://127.0.0.1:8000"}))
+    client = app.test_client()
+    allowed = client.get(URL, headers={**tenants.headers_a, "Origin": "http://127.0.0.1:8000"}, buffered=False)
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
+    assert allowed.headers["Access-Control-Allow-Credentials"] == "true" and allowed.headers["Vary"] == "Origin"
+    allowed.close()
+    for origin in ("http://evil.example", "http://127.0.0.1:8000.evil.example", None):
+        other = client.get(URL, headers={**tenants.headers_a, **({"Origin": origin} if origin else {})},
+                           buffered=False)
+        assert other.status_code == 200 and "Access-Control-Allow-Origin" not in other.headers
+        assert "Access-Control-Allow-Credentials" not in other.headers
+        other.close()

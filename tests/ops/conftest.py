@@ -77,8 +77,9 @@ def database_url(app) -> str:
 
 
 def launch_gunicorn(database_url: str, directory: Path, **extra_env: str) -> Gunicorn:
-    """Serve the app like ``make run`` does, with extra settings; returns once it answers."""
-    port = free_port()
+    """Serve the app like ``make run`` does, with extra settings (``PORT`` too, else a free
+    one); returns once it answers."""
+    port = int(extra_env.pop("PORT", 0)) or free_port()
     env = dict(os.environ, DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="2",
                PASSWORD_HASH_METHOD="pbkdf2:sha256:1000", SECRET_KEY="ops-secret", LOG_FORMAT="json",
                MEDIA_ROOT=str(directory / "media"))

@@ -137,3 +137,28 @@ def test_a_tile_server_is_allowed_by_the_map_page_policy(make, org):
         page = client.get("/api/v1/monitoring/geojson/", headers={**make.headers(manager), **BROWSER})
     assert "img-src 'self' https://*.tiles.example.org;" in page.headers["Content-Security-Policy"]
     assert 'data-tile-url="https://{s}.tiles.example.org/{z}/{x}/{y}.png"' in page.get_data(as_text=True)
+
+
+def test_the_pages_of_a_user_open_the_event_stream_events_url_names(make, org):
+    app = create_app("config.TestConfig")
+    app.config["EVENTS_URL"] = "http://127.0.0.1:8001/api/v1/monitoring/events/"
+    device = make.device(org)
+    headers = {**make.headers(make.user(manages=[org])), **BROWSER}
+    with app.test_client() as client:
+        for path in ("/api/v1/monitoring/device/", f"/api/v1/monitoring/device/{device.id}/",
+                     "/api/v1/monitoring/dashboard/", "/api/v1/notifications/notification/"):
+            page = client.get(path, headers=headers)
+            html = page.get_data(as_text=True)
+            assert '<meta name="events-url" content="http://127.0.0.1:8001/api/v1/monitoring/events/">' in html
+            assert '<meta name="refresh-seconds" content="30">' in html and "/static/ui/live.js" in html
+            # The page may connect to the events server, and to nothing else but this site.
+            assert "connect-src 'self' http://127.0.0.1:8001;" in page.headers["Content-Security-Policy"]
+        # A device reading its own page with its key has no stream (and no user to refresh for).
+        keyed = client.get(f"/api/v1/monitoring/device/{device.id}/?key={device.key}", headers=BROWSER)
+        assert keyed.status_code == 200 and "refresh-seconds" not in keyed.get_data(as_text=True)
+    app.config["EVENTS_URL"] = ""
+    with app.test_client() as client:
+        page = client.get("/api/v1/monitoring/device/", headers=headers)
+    html = page.get_data(as_text=True)
+    assert 'name="events-url"' not in html and '<meta name="refresh-seconds" content="30">' in html
+    assert "connect-src 'self';" in page.headers["Content-Security-Policy"]

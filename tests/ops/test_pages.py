@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -62,7 +63,14 @@ def site(database_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(site):
-    """Chromium keeping its console log; quits before the server stops."""
+    """Quits before the server stops (it depends on ``site``)."""
+    with chromium() as driver:
+        yield driver
+
+
+@contextmanager
+def chromium():
+    """Headless Chromium keeping its console log."""
     profile = tempfile.mkdtemp(prefix="monitoring-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -73,9 +81,11 @@ def browser(site):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(20)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def seed_demo(app, base: str) -> tuple[Demo, tuple[str, str]]:

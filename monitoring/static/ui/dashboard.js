@@ -1,5 +1,5 @@
 /* The dashboard: devices by status (the `count` of the device list filtered by each
-   status) and the organization, location and floorplan filters of the general charts
+   status, counted again when the event stream tells of a change: ui/live.js) and the organization, location and floorplan filters of the general charts
    (locations and floorplans from the management API). */
 (function () {
   "use strict";
@@ -52,6 +52,11 @@
     window.ChartPage.load(parameters);
     if (field === organization) countByStatus();
   });
+
+  // A device changing status (or a new one) changes the counts: counted again, once for a burst.
+  const recount = window.Live.coalesced(countByStatus, 500);
+  ["device_status", "device_created"].forEach((type) => window.Live.on(type, recount));
+  window.Live.refresh(countByStatus);
 
   countByStatus();
   loadChoices();

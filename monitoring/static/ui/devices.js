@@ -1,10 +1,10 @@
-/* The device list: organization names (the organization list), each device's location
+/* The device list: each device's status kept up to date (ui/live.js), organization names (the organization list), each device's location
    (its location in the management API, named from the map's GeoJSON), and, from each
    device's own monitoring answer, its unhealthy metrics and when its data last arrived
    (the latest 10-minute bucket with a value, in the browser's time zone). */
 (function () {
   "use strict";
-  const {api, allPages, el} = window.Page;
+  const {api, allPages, el, statusBadge} = window.Page;
   const rows = Array.from(document.querySelectorAll("#devices tbody tr[data-device]"));
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -83,6 +83,22 @@
       }
     });
   }
+
+  /* A device's new status, from the stream or the list: its badge, and the metrics why. */
+  function showStatus(deviceId, status, unhealthy) {
+    const row = rows.find((candidate) => candidate.dataset.device === deviceId);
+    if (!row) return;
+    row.dataset.status = status;
+    row.querySelector(".status").replaceWith(statusBadge(status));
+    row.querySelector(".unhealthy").textContent = unhealthy.join(", ");
+  }
+
+  window.Live.on("device_status", (event) => showStatus(event.device.id, event.status, event.reasons || []));
+  window.Live.refresh(async function () {
+    const answer = await api(window.location.pathname + window.location.search);
+    answer.results.forEach((device) => showStatus(device.id, device.monitoring.status,
+                                                  (device.monitoring.problems || []).map((problem) => problem.name)));
+  });
 
   const table = document.getElementById("devices");
   Promise.all([organizations(), locations(), monitoring()])

@@ -1,13 +1,16 @@
-/* Notifications: times in the browser's zone, the number unread, and marking one or all
-   read through the API (PATCH a notification, POST …/read/). */
+/* Notifications: times in the browser's zone, the number unread, marking one or all read
+   through the API (PATCH a notification, POST …/read/), and the list drawn again when the
+   event stream tells of a new one (ui/live.js). */
 (function () {
   "use strict";
   const {api, showError, formatDateTime} = window.Page;
   const BASE = "/api/v1/notifications/notification/";
 
-  document.querySelectorAll("#notifications time").forEach(function (time) {
-    time.textContent = formatDateTime(time.getAttribute("datetime"));
-  });
+  function showTimes() {
+    document.querySelectorAll("#notifications time").forEach(function (time) {
+      time.textContent = formatDateTime(time.getAttribute("datetime"));
+    });
+  }
 
   function markRow(row) {
     row.classList.remove("unread");
@@ -51,5 +54,24 @@
     }
   });
 
+  /* The list as the server draws it now (this page's own URL), in place of the one shown. */
+  async function refreshList() {
+    const response = await fetch(window.location.href, {headers: {"Accept": "text/html"}, credentials: "same-origin"});
+    if (!response.ok) return;
+    // The body only: the head's style element bears that answer's nonce, which this page's
+    // policy would refuse (and report).
+    const html = await response.text();
+    const fresh = new DOMParser().parseFromString(html.slice(html.indexOf("<body")), "text/html");
+    ["#notifications tbody", "#pagination"].forEach(function (selector) {
+      const replacement = fresh.querySelector(selector);
+      if (replacement) document.querySelector(selector).replaceWith(document.adoptNode(replacement));
+    });
+    showTimes();
+    await countUnread();
+  }
+
+  window.Live.on("notification", window.Live.coalesced(refreshList, 300));
+  window.Live.refresh(refreshList);
+  showTimes();
   countUnread();
 })();
