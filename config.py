@@ -26,6 +26,14 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
 
 
+def env_port(name: str, default: int) -> int:
+    """A TCP port number, 1 to 65535."""
+    port = env_int(name, default)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"environment variable {name} must be a port number from 1 to 65535, got {port}")
+    return port
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -350,6 +358,32 @@ class Config:
     # Let webhooks call loopback, private, link-local and other non-public addresses (a
     # receiver on the local network). Cloud metadata endpoints stay refused either way.
     WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+    # E-mail notifications (docs/alerting.md, "E-mail"): the SMTP server (no host: no e-mail
+    # is sent, and what was due is marked skipped), STARTTLS or TLS from the first byte, the
+    # login, the sender, and the seconds one SMTP conversation may take.
+    EMAIL_HOST = env_str("EMAIL_HOST", "")
+    EMAIL_PORT = env_port("EMAIL_PORT", 25)
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_FROM = env_str("EMAIL_FROM", "monitoring@localhost")
+    EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT_SECONDS", 10)
+    # A problem followed by its recovery within this many seconds is one e-mail; every e-mail
+    # waits this long after its notification for that reason. A digest is sent at most once
+    # per EMAIL_BATCH_INTERVAL seconds (3 hours, as OpenWISP).
+    EMAIL_COLLAPSE_SECONDS = env_int("EMAIL_COLLAPSE_SECONDS", 300)
+    EMAIL_BATCH_INTERVAL = env_int("EMAIL_BATCH_INTERVAL", 3 * 3600)
+    # Attempts of one e-mail, the back-off between them (doubling from base up to max), and
+    # how long finished deliveries are kept.
+    EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
+    EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 60)
+    EMAIL_RETRY_MAX_SECONDS = env_int("EMAIL_RETRY_MAX_SECONDS", 3600)
+    EMAIL_DELIVERIES_RETENTION_DAYS = env_int("EMAIL_DELIVERIES_RETENTION_DAYS", 7)
+    # The service's name and address, as e-mails show them: links to device pages start
+    # with SITE_URL.
+    SITE_NAME = env_str("SITE_NAME", "Network Monitoring")
+    SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
     # Retention of the hypertables in days: metrics, the "short" class (data collected), and
     # per-table overrides, e.g. '{"ping_points": 365}'.
     RETENTION_DAYS = env_int("RETENTION_DAYS", 1095)
@@ -359,6 +393,7 @@ class Config:
     WORKER_TICK_SECONDS = env_int("WORKER_TICK_SECONDS", 5)
     RECOVERY_CHECKS_INTERVAL_SECONDS = env_int("RECOVERY_CHECKS_INTERVAL_SECONDS", 5)
     WEBHOOK_INTERVAL_SECONDS = env_int("WEBHOOK_INTERVAL_SECONDS", 10)
+    EMAIL_INTERVAL_SECONDS = env_int("EMAIL_INTERVAL_SECONDS", 10)
     # Notifications held by maintenance windows are released this soon after a device leaves one.
     MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 10)
     CHECKS_INTERVAL_SECONDS = env_int("CHECKS_INTERVAL_SECONDS", 300)

@@ -17,6 +17,8 @@ def register_blueprints(app: Flask, api: Api) -> None:
         dashboard,
         device_monitoring,
         devices,
+        email_deliveries,
+        email_preferences,
         events,
         floorplans,
         groups,
@@ -34,12 +36,12 @@ def register_blueprints(app: Flask, api: Api) -> None:
     )
 
     # Each blueprint is a tag of the OpenAPI document, in this order. A blueprint that two
-    # modules share (alert settings and checks, notifications and webhooks) is registered once.
+    # modules share (alert settings and checks; notifications, webhooks and e-mails) is registered once.
     api_blueprints = (
         health.blp, auth.blp, organizations.blp, users.blp, groups.blp, devices.blp, locations.blp,
         floorplans.blp, device_monitoring.blp, nearby_devices.blp, map_data.geojson_blp, map_data.location_blp,
         wifi_sessions.blp, dashboard.blp, availability.blp, events.blp, alert_settings.blp, checks.blp,
-        maintenance.blp, notifications.blp, webhooks.blp,
+        maintenance.blp, notifications.blp, webhooks.blp, email_preferences.blp, email_deliveries.blp,
     )
     for blp in dict.fromkeys(api_blueprints):
         api.register_blueprint(blp)

@@ -468,6 +468,55 @@ class WebhookDelivery(db.Model):
     created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
+EMAIL_MODES = ("none", "every", "digest")
+EMAIL_DELIVERY_STATES = ("pending", "sending", "sent", "failed", "skipped")
+
+
+class EmailPreference(db.Model):
+    """Which e-mails a user gets of an organization's notifications: ``none``, ``every``
+    notification, or a ``digest``. No row: ``digest`` (the outbox trigger of migration
+    0019 says so too)."""
+
+    __tablename__ = "email_preferences"
+    __table_args__ = (CheckConstraint("mode IN ('none', 'every', 'digest')", name="mode"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    mode: Mapped[str] = mapped_column(String(16))
+    modified: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+
+class EmailDelivery(db.Model):
+    """The e-mail outbox: one notification row (one recipient) to e-mail, written by a
+    trigger on ``notifications`` (migration 0019) and sent by the worker, alone or with
+    others in one message (a problem and its quick recovery, a digest), which then share
+    ``message_id``."""
+
+    __tablename__ = "email_deliveries"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="state"),
+        Index("ix_email_deliveries_due", "next_attempt_at", postgresql_where=text("next_attempt_at IS NOT NULL")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), unique=True
+    )
+    mode: Mapped[str] = mapped_column(String(16))  # the recipient's choice when it was written
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the worker looks at it next; null once sent, given up on or skipped.
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    created: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    notification: Mapped[Notification] = relationship(lazy="joined")
+
+
 class WorkerJob(db.Model):
     """The last run of a periodic job, shared by every worker: a job started less than its
     period ago is not started again, whichever worker asks."""

@@ -1,5 +1,5 @@
 """The maintenance worker: ``flask --app wsgi worker`` runs the periodic jobs (checks,
-recovery requests, notifications held by maintenance windows, webhook deliveries, rollup
+recovery requests, notifications held by maintenance windows, webhook deliveries, e-mails, rollup
 refresh, retention, WiFi session pruning, expired browser sessions and login counts).
 
 Any number of workers may run, on any number of machines, directly or through a pooler in
@@ -32,7 +32,7 @@ from monitoring.services.checks import checks, runs
 from monitoring.services.events import stream as events
 from monitoring.services.geo import wifi_sessions
 from monitoring.services.maintenance import release as maintenance_release
-from monitoring.services.notifications import webhooks
+from monitoring.services.notifications import emails, webhooks
 from monitoring.timeseries import retention
 from monitoring.timeseries.rollups import refresh_rollups as refresh
 
@@ -176,6 +176,16 @@ def _deliver_webhooks():
     return f"{summary}; {pruned} old deliveries pruned"
 
 
+def _deliver_emails():
+    """Due notification e-mails (``docs/alerting.md``, "E-mail notifications")."""
+    config = current_app.config
+    summary = emails.deliver_due(policy=emails.Policy.from_config(config))
+    pruned = emails.prune(older_than=timedelta(days=config["EMAIL_DELIVERIES_RETENTION_DAYS"]))
+    if summary.is_empty and not pruned:
+        return None
+    return f"{summary}; {pruned} old e-mail deliveries pruned"
+
+
 def _release_held_notifications():
     return maintenance_release.release_ended()
 
@@ -221,6 +231,7 @@ def default_jobs(config) -> list[Job]:
         Job("recovery-checks", seconds("RECOVERY_CHECKS_INTERVAL_SECONDS"), _run_requested_checks),
         Job("maintenance", seconds("MAINTENANCE_INTERVAL_SECONDS"), _release_held_notifications),
         Job("webhooks", seconds("WEBHOOK_INTERVAL_SECONDS"), _deliver_webhooks),
+        Job("emails", seconds("EMAIL_INTERVAL_SECONDS"), _deliver_emails),
         Job("checks", seconds("CHECKS_INTERVAL_SECONDS"), _run_checks),
         Job("rollups", seconds("ROLLUP_REFRESH_INTERVAL_SECONDS"), _refresh_rollups),
         Job("retention", seconds("RETENTION_INTERVAL_SECONDS"), _drop_old_chunks),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from config import env_networks
+from config import env_networks, env_port
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 8
@@ -77,3 +77,17 @@ def test_ping_allowed_networks_are_comma_separated_networks(monkeypatch):
     monkeypatch.setenv("PING_ALLOWED_NETWORKS", "10.0.0.0/8,intranet")
     with pytest.raises(ValueError, match="PING_ALLOWED_NETWORKS.*'intranet'"):
         env_networks("PING_ALLOWED_NETWORKS")
+
+
+def test_the_smtp_port_must_be_a_port_number(monkeypatch):
+    monkeypatch.setenv("EMAIL_PORT", "587")
+    assert env_port("EMAIL_PORT", 25) == 587
+    monkeypatch.delenv("EMAIL_PORT")
+    assert env_port("EMAIL_PORT", 25) == 25
+    for bad in ("0", "65536", "-25"):
+        monkeypatch.setenv("EMAIL_PORT", bad)
+        with pytest.raises(ValueError, match=f"EMAIL_PORT must be a port number from 1 to 65535, got {bad}"):
+            env_port("EMAIL_PORT", 25)
+    monkeypatch.setenv("EMAIL_PORT", "smtp")
+    with pytest.raises(ValueError, match="EMAIL_PORT must be an integer, got 'smtp'"):
+        env_port("EMAIL_PORT", 25)

@@ -131,8 +131,8 @@ def test_the_cli_runs_due_jobs_once(app, make, app_context):
 def test_every_default_job_runs(app, app_context, make):
     make.device(make.org(), management_ip="127.0.0.1")
     ran = worker.run_due(app, worker.default_jobs(app.config))
-    assert ran == ["recovery-checks", "maintenance", "webhooks", "checks", "rollups", "retention", "wifi-sessions",
-                   "accounts", "events"]
+    assert ran == ["recovery-checks", "maintenance", "webhooks", "emails", "checks", "rollups", "retention",
+                   "wifi-sessions", "accounts", "events"]
     errors = {name: job_row(name).last_error for name in ran}
     assert errors == dict.fromkeys(ran)
     assert job_row("checks").last_summary.startswith("2 automatic checks created; 2 checks")

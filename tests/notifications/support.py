@@ -1,8 +1,11 @@
 """Webhook receivers for tests: real HTTP(S) servers on 127.0.0.1, in threads, that answer
 the way they are told (a status, a redirect, bytes trickled one by one, nothing at all, an
-endless body), a resolver whose answers the test decides, and a self-signed certificate."""
+endless body), a resolver whose answers the test decides, and a self-signed certificate;
+and a real SMTP server for the e-mails."""
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import ipaddress
 import json
 import socket
@@ -13,13 +16,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import Message
+from email import policy as email_policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
+
 from monitoring.extensions import db
-from monitoring.models import NotificationWebhook, WebhookDelivery, utcnow
-from monitoring.services.notifications import webhook_targets, webhooks
+from monitoring.models import EmailDelivery, NotificationWebhook, WebhookDelivery, utcnow
+from monitoring.services.notifications import emails, webhook_targets, webhooks
+from monitoring.services.notifications.email_messages import Site
 
 # Local receivers are private addresses: delivery tests allow them explicitly.
 POLICY = webhooks.Policy(timeout=2, max_attempts=3, retry_base=timedelta(seconds=30),
@@ -211,3 +219,68 @@ def deliveries(org=None) -> list[WebhookDelivery]:
     if org is not None:
         statement = statement.where(WebhookDelivery.organization_id == org.id)
     return db.session.scalars(statement).all()
+
+
+# --- e-mail ----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, in a thread of its own. Every message it
+    takes is kept, parsed, in ``messages``; the queued ``answers`` (e.g. ``"451 try later"``)
+    answer the next messages instead of accepting them. While ``hold`` is clear, a message
+    is kept but its answer waits: the client sits in the middle of handing it over."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.answers: list[str] = []
+        self.hold = threading.Event()
+        self.hold.set()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        self.closed = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.answers:
+            return self.answers.pop(0)
+        self.messages.append(BytesParser(policy=email_policy.default).parsebytes(envelope.content))
+        await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+    def close(self):
+        self.hold.set()
+        if not self.closed:
+            self.controller.stop()
+            self.closed = True
+
+
+def email_policy_for(mailbox: Mailbox, **changes) -> emails.Policy:
+    """What the worker would use with EMAIL_HOST and EMAIL_PORT naming ``mailbox``."""
+    policy = emails.Policy(
+        host="127.0.0.1", port=mailbox.port, use_tls=False, use_ssl=False, user="", password="", timeout=5,
+        max_attempts=3, retry_base=timedelta(seconds=30), retry_max=timedelta(minutes=10),
+        collapse=timedelta(minutes=5), batch=timedelta(hours=3),
+        site=Site(name="ACME Monitoring", url="https://monitoring.example.org", sender="noc@example.org"),
+    )
+    return dataclasses.replace(policy, **changes)
+
+
+def email_deliveries() -> list[EmailDelivery]:
+    db.session.expire_all()
+    return db.session.scalars(db.select(EmailDelivery).order_by(EmailDelivery.created)).all()
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()

@@ -147,7 +147,7 @@ def served_by_replica(base: str) -> float:
     return value(samples(exposition), "monitoring_heavy_reads_total", served_by="replica", reason="caught up")
 
 
-JOB_COUNT = 9  # the worker's jobs (monitoring/worker.py, default_jobs)
+JOB_COUNT = 10  # the worker's jobs (monitoring/worker.py, default_jobs)
 
 
 def test_two_workers_run_each_job_once(hosts, pgbouncer, primary_url):

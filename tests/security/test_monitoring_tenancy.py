@@ -37,6 +37,7 @@ from monitoring.models import (
     DeviceGroup,
     DeviceLocation,
     DeviceMonitoring,
+    EmailPreference,
     FloorPlan,
     HeldNotification,
     MaintenanceWindow,
@@ -334,6 +335,7 @@ def restore(world: World) -> None:
         db.session.execute(update(NotificationWebhook).where(NotificationWebhook.organization_id == org_id)
                            .values(secret=tenant.webhook_secret))
     db.session.execute(update(Notification).values(unread=True))
+    db.session.execute(delete(EmailPreference))
     db.session.execute(delete(MaintenanceWindow).where(MaintenanceWindow.id.not_in(world.baseline_windows)))
     for tenant in world.tenants.values():
         if not db.session.get(MaintenanceWindow, uuid.UUID(tenant.spare_window_id)):
@@ -442,6 +444,17 @@ def own_notification(role: str, owner: str) -> int:
     if role in NO_USER:
         return 401
     return 200 if role != "member_a" and owns(role, owner) else 404
+
+
+def belongs(role: str, owner: str) -> int:
+    """A user's own choices: for an organization they belong to (member or manager; a
+    superuser: any), another is missing."""
+    if role in NO_USER:
+        return 401
+    return 200 if role == "superuser" or MEMBER_ORGS[role] == owner else 404
+
+
+MEMBER_ORGS = {"manager_a": "A", "manager_b": "B", "member_a": "A"}
 
 
 def creator(ok: int = 201) -> Callable[[str, str], int]:
@@ -684,6 +697,26 @@ def check_webhook(world, role, owner, body):
                            "secret": tenant.webhook_secret}
 
 
+def check_email_preference_list(world, role, owner, body):
+    letters = "AB" if role == "superuser" else MEMBER_ORGS[role]
+    assert ids(body["results"], "organization") == {world.tenants[letter].org_id for letter in letters}
+    assert all(item["mode"] == "digest" and item["is_default"] for item in body["results"])
+
+
+def email_preference_check(mode: str):
+    def check(world, role, owner, body):
+        assert body == {"organization": world.tenants[owner].org_id, "organization_name": world.tenants[owner].name,
+                        "mode": mode, "is_default": mode == "digest"}
+
+    return check
+
+
+def check_email_deliveries(world, role, owner, body):
+    notifications = {row_id for tenant in world.tenants.values() for row_id in tenant.notification_ids.values()}
+    assert body["count"] == len(notifications) and ids(body["results"], "notification") == notifications
+    assert all(item["state"] == "pending" for item in body["results"])
+
+
 def check_window_list(world, role, owner, body):
     tenants = world.orgs(scope(role, owner))
     assert body["count"] == 2 * len(tenants)
@@ -766,6 +799,7 @@ def notification_for(world: World, role: str, owner: str) -> str:
 DEVICE_LIST = org_filter("organization")
 SLUG_FILTER = org_filter("organization_slug", "slug")
 WEBHOOK = "/api/v1/notifications/organization/{}/webhook/"
+EMAIL_PREFERENCE = "/api/v1/notifications/email-preference/"
 MAINTENANCE = "/api/v1/monitoring/maintenance/"
 NOTIFICATIONS = "/api/v1/notifications/notification/"
 
@@ -905,6 +939,19 @@ OPERATIONS = [
     Operation("DELETE webhook", "notifications.Webhook", "DELETE",
               lambda w, o, r: WEBHOOK.format(w.tenants[o].org_id), superusers(204), denied=NO_PERMISSION,
               writes=True),
+    Operation("GET email preference list", "notifications.list_email_preferences", "GET",
+              lambda w, o, r: EMAIL_PREFERENCE, any_user, owners=(ALL,), check=check_email_preference_list,
+              visible=lambda role, owner: "AB" if role == "superuser" else MEMBER_ORGS.get(role, "")),
+    Operation("GET email preference", "notifications.EmailPreference", "GET",
+              lambda w, o, r: f"{EMAIL_PREFERENCE}{w.tenants[o].org_id}/", belongs,
+              check=email_preference_check("digest"), visible=lambda role, owner: owner),
+    Operation("PUT email preference", "notifications.EmailPreference", "PUT",
+              lambda w, o, r: f"{EMAIL_PREFERENCE}{w.tenants[o].org_id}/", belongs,
+              body=lambda w, o: {"mode": "every"}, check=email_preference_check("every"),
+              visible=lambda role, owner: owner, writes=True),
+    Operation("GET email delivery list", "notifications.list_email_deliveries", "GET",
+              lambda w, o, r: "/api/v1/notifications/email-delivery/", superusers(), owners=(ALL,),
+              check=check_email_deliveries, denied=NO_PERMISSION),
 ]
 
 CASES = [

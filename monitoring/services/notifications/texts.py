@@ -25,6 +25,16 @@ def escape_markdown(text: str) -> str:
     return _MARKUP_CHARACTERS.sub(r"\\\1", re.sub(r"[\r\n]+", " ", text))
 
 
+_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)\)")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def plain_text(markdown: str) -> str:
+    """A message of ``message()`` as plain text: links become their text, escapes their
+    character (what the Markdown renders as, without the markup)."""
+    return _ESCAPED.sub(r"\1", _LINK.sub(lambda link: link.group(1), markdown))
+
+
 def message(*, configuration: str, kind: str, device_name: str, device_url: str, threshold: float | None) -> str:
     """The markdown message, with a link to the device. The device's name is chosen by a
     manager and read by superusers and webhook receivers: it is escaped, never markup."""

@@ -28,11 +28,11 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import text, update
 
 from monitoring.extensions import db
 from monitoring.models import WebhookDelivery, utcnow
-from monitoring.services.notifications import webhook_http, webhook_targets
+from monitoring.services.notifications import outbox, webhook_http, webhook_targets
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Policy:
         )
 
     def delay(self, attempts: int) -> timedelta:
-        return min(self.retry_max, self.retry_base * 2 ** max(attempts - 1, 0))
+        return outbox.backoff(attempts, base=self.retry_base, most=self.retry_max)
 
     @property
     def out_of_time(self) -> str:
@@ -258,9 +258,4 @@ def _settle(row: _Row, error: str | None, *, policy: Policy, summary: DeliverySu
 
 def prune(*, older_than: timedelta, now: datetime | None = None) -> int:
     """Forget finished deliveries (delivered or given up) older than this."""
-    cutoff = (now or utcnow()) - older_than
-    count = db.session.execute(
-        delete(WebhookDelivery).where(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.created < cutoff)
-    ).rowcount
-    db.session.commit()
-    return count
+    return outbox.prune_finished(WebhookDelivery, older_than=older_than, now=now)
