@@ -11,6 +11,17 @@ class NotificationFilterSchema(FilterSchema):
     unread = QueryBoolean(metadata={"description": "only unread (`true`) or read (`false`) notifications"})
 
 
+class DeliverySchema(BaseSchema):
+    channel = fields.String(metadata={"enum": ["in_app", "email", "webhook"]})
+    state = fields.String(metadata={
+        "enum": ["pending", "sending", "sent", "failed", "skipped"],
+        "description": "`pending` (to send, or to retry), `sending` (being handed over now), `sent`, `failed` "
+                       "(given up: see `last_error`), `skipped` (e-mail only: no SMTP server, or no address)"})
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    sent_at = UTCDateTime(allow_none=True)
+
+
 class NotificationSchema(BaseSchema):
     id = fields.UUID()
     type = fields.String(metadata={"description": "`<metric>_problem` or `<metric>_recovery`, e.g. `ping_problem`"})
@@ -24,6 +35,10 @@ class NotificationSchema(BaseSchema):
     target_object_id = fields.Function(lambda n: str(n.device_id) if n.device_id else None,
                                        metadata={"description": "the device, under OpenWISP's name"})
     target_content_type = fields.Function(lambda n: "config.device" if n.device_id else None)
+    deliveries = fields.List(fields.Nested(DeliverySchema), metadata={"description": (
+        "How each channel carries this notification, each at most once: `in_app` (this row), `email` (unless "
+        "the recipient chose none or has no address; maybe sent together with others) and, to superusers, "
+        "`webhook` (the organization's, one delivery per change for all its recipients)")})
 
 
 class MarkedReadSchema(BaseSchema):

@@ -12,22 +12,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from monitoring.extensions import db
 from monitoring.models import EmailPreference, utcnow
 from monitoring.services.notifications import emails
 from tests.ingest.test_device_samples import RESOURCES, post, sample
-from tests.notifications.support import Mailbox, email_deliveries, email_policy_for, html_of, text_of
+from tests.notifications.support import email_deliveries, email_policy_for, html_of, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def mailbox():
-    server = Mailbox()
-    yield server
-    server.close()
 
 
 def disk(client, device, *, full: bool):

@@ -44,7 +44,7 @@ def test_a_manager_lists_their_notifications_newest_first(client, make, org):
     assert problem["device"] == problem["target_object_id"] == str(device.id)
     assert problem["target_content_type"] == "config.device" and problem["organization"] == str(org.id)
     assert set(problem) == {"id", "type", "level", "message", "unread", "timestamp", "organization", "device",
-                            "metric", "target_object_id", "target_content_type"}
+                            "metric", "target_object_id", "target_content_type", "deliveries"}
 
 
 def test_read_state(client, make, org):

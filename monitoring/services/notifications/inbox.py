@@ -1,20 +1,34 @@
-"""A user's notifications over the API (the OpenWISP notifications paths), and the
-organizations' webhook settings.
+"""A user's notifications over the API (the OpenWISP notifications paths), with the state
+of each channel that carries them, and the organizations' webhook settings.
 
 A user sees only the rows addressed to them, and of those only the ones of organizations
 they manage now (a superuser: all): a manager who lost an organization no longer reads its
 devices' news.
+
+A notification is one change told to one recipient; each channel carries it at most once:
+the in-app row itself, its e-mail (one outbox row per notification row, maybe sent
+together with others), and the organization's webhook (one delivery per change, shared by
+its recipients). ``deliveries`` lists them; the webhook's only to superusers, who alone see
+webhook settings (its errors name the addresses it calls).
 """
 from __future__ import annotations
 
 import uuid
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 
 from monitoring import errors
 from monitoring.extensions import db
-from monitoring.models import Notification, NotificationWebhook, Organization, User, new_webhook_secret
+from monitoring.models import (
+    EmailDelivery,
+    Notification,
+    NotificationWebhook,
+    Organization,
+    User,
+    WebhookDelivery,
+    new_webhook_secret,
+)
 from monitoring.pagination import paginate
 from monitoring.services.notifications import webhook_targets
 from monitoring.tenancy import scoped
@@ -28,19 +42,63 @@ def _visible(user: User):
 
 
 def list_page(*, user: User, page=None, page_size=None, unread: bool | None = None) -> dict:
-    """Newest first."""
+    """Newest first, each with its ``deliveries``."""
     statement = _visible(user)
     if unread is not None:
         statement = statement.where(Notification.unread.is_(unread))
-    return paginate(statement.order_by(Notification.timestamp.desc(), Notification.id), page=page,
-                    page_size=page_size)
+    result = paginate(statement.order_by(Notification.timestamp.desc(), Notification.id), page=page,
+                      page_size=page_size)
+    _attach_deliveries(result["results"], user=user)
+    return result
 
 
 def get(*, user: User, notification_id: uuid.UUID) -> Notification:
+    """One of the user's notifications, with its ``deliveries``."""
     notification = db.session.scalar(_visible(user).where(Notification.id == notification_id))
     if notification is None:
         errors.not_found(LABEL)
+    _attach_deliveries([notification], user=user)
     return notification
+
+
+def _delivery(channel: str, state: str, *, attempts: int, last_error: str | None, sent_at) -> dict:
+    return {"channel": channel, "state": state, "attempts": attempts, "last_error": last_error, "sent_at": sent_at}
+
+
+def _webhook_state(delivery: WebhookDelivery) -> str:
+    if delivery.delivered_at is not None:
+        return "sent"
+    return "pending" if delivery.next_attempt_at is not None else "failed"
+
+
+def _event_key(row) -> tuple:
+    """What the rows of one change share, notifications and webhook deliveries alike."""
+    time = row.timestamp if isinstance(row, Notification) else row.event_time
+    return row.organization_id, row.device_id, row.metric_id, row.type, time
+
+
+def _attach_deliveries(notifications: list[Notification], *, user: User) -> None:
+    """Set ``deliveries`` on each notification: in-app, then e-mail, then webhook (for
+    superusers), each only where the channel carries it."""
+    if not notifications:
+        return
+    emails = {row.notification_id: row for row in db.session.scalars(
+        select(EmailDelivery).where(EmailDelivery.notification_id.in_([n.id for n in notifications])))}
+    webhooks = {}
+    if user.is_superuser:
+        keys = [_event_key(n) for n in notifications]
+        webhooks = {_event_key(row): row for row in db.session.scalars(select(WebhookDelivery).where(tuple_(
+            WebhookDelivery.organization_id, WebhookDelivery.device_id, WebhookDelivery.metric_id,
+            WebhookDelivery.type, WebhookDelivery.event_time).in_(keys)))}
+    for notification in notifications:
+        deliveries = [_delivery("in_app", "sent", attempts=1, last_error=None, sent_at=notification.timestamp)]
+        if (email := emails.get(notification.id)) is not None:
+            deliveries.append(_delivery("email", email.state, attempts=email.attempts, last_error=email.last_error,
+                                        sent_at=email.sent_at))
+        if (webhook := webhooks.get(_event_key(notification))) is not None:
+            deliveries.append(_delivery("webhook", _webhook_state(webhook), attempts=webhook.attempts,
+                                        last_error=webhook.last_error, sent_at=webhook.delivered_at))
+        notification.deliveries = deliveries
 
 
 def mark_read(*, user: User, notification_id: uuid.UUID) -> Notification:
