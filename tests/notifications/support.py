@@ -233,13 +233,15 @@ class Mailbox:
     """A real SMTP server (aiosmtpd) on 127.0.0.1, in a thread of its own. Every message it
     takes is kept, parsed, in ``messages``; the queued ``answers`` (e.g. ``"451 try later"``)
     answer the next messages instead of accepting them. While ``hold`` is clear, a message
-    is kept but its answer waits: the client sits in the middle of handing it over."""
+    is kept but its answer waits: the client sits in the middle of handing it over. With
+    ``hang_up`` set, the next message is kept and the connection closed instead of an answer."""
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
         self.answers: list[str] = []
         self.hold = threading.Event()
         self.hold.set()
+        self.hang_up = False
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
@@ -249,6 +251,9 @@ class Mailbox:
         if self.answers:
             return self.answers.pop(0)
         self.messages.append(BytesParser(policy=email_policy.default).parsebytes(envelope.content))
+        if self.hang_up:
+            self.hang_up = False
+            server.transport.close()
         await asyncio.get_running_loop().run_in_executor(None, self.hold.wait, 30)
         return "250 Message accepted for delivery"
 

@@ -166,6 +166,20 @@ def test_an_unreachable_server_is_retried(client, make, org, mailbox):
     assert all(d.state == "pending" for d in email_deliveries())
 
 
+def test_a_connection_lost_while_the_server_takes_a_message_is_not_sent_again(client, make, org, mailbox):
+    first, second = make.user(manages=[org]), make.user(manages=[org])
+    disk(client, make.device(org), full=True)
+    mailbox.hang_up = True
+    policy = email_policy_for(mailbox)
+    summary = emails.deliver_due(policy=policy, now=later(6))
+    assert (summary.messages, summary.given_up) == (0, 1)  # the run stops there
+    [lost] = [d for d in email_deliveries() if d.state == "failed"]
+    assert lost.last_error.startswith("SMTPServerDisconnected") and lost.last_error.endswith(emails.INTERRUPTED)
+    assert emails.deliver_due(policy=policy, now=later(7)).messages == 1  # the other recipient's
+    assert sorted(message["To"] for message in mailbox.messages) == sorted([first.email, second.email])
+    assert emails.deliver_due(policy=policy, now=later(60)).is_empty
+
+
 def test_without_an_smtp_server_due_emails_are_skipped(client, make, org, mailbox):
     make.user(manages=[org])
     disk(client, make.device(org), full=True)

@@ -15,8 +15,9 @@ have accepted it, and nothing can tell. It is marked ``failed`` and never sent a
 that nobody receives an e-mail twice; the notification itself is in the API either way.
 Only the job's lock (one run at a time, ``monitoring/worker.py``) makes "still sending at
 the start" mean "interrupted", so this runs only as that job (or alone, in tests).
-Failures the SMTP server reports, or a connection that fails before the message was
-handed over, are retried as usual.
+A connection lost while the server was taking the message is the same unknown, and
+settled the same way. Refusals the SMTP server answers (4xx; a 5xx is final), and
+connections that fail before the message was handed over, are retried as usual.
 """
 from __future__ import annotations
 
@@ -231,16 +232,15 @@ def _pending_of(recipient_id: uuid.UUID) -> list[email_plan.Pending]:
     """All the recipient's pending rows, due or not: a due problem may be joined by a
     recovery that is not due yet."""
     rows = db.session.execute(
-        select(EmailDelivery.id, EmailDelivery.mode, EmailDelivery.created, EmailDelivery.next_attempt_at,
-               EmailDelivery.attempts, Notification.device_id, Notification.metric_id, Notification.type,
-               Notification.timestamp, Notification.message, Device.name)
+        select(EmailDelivery.id, EmailDelivery.mode, EmailDelivery.created.label("queued"),
+               EmailDelivery.next_attempt_at.label("not_before"), EmailDelivery.attempts, Notification.device_id,
+               Notification.metric_id, Notification.type, Notification.timestamp, Notification.message,
+               Device.name.label("device_name"))
         .join(Notification, Notification.id == EmailDelivery.notification_id)
         .outerjoin(Device, Device.id == Notification.device_id)
         .where(Notification.recipient_id == recipient_id, EmailDelivery.state == "pending")
     ).all()
-    return [email_plan.Pending(id=row[0], mode=row[1], queued=row[2], not_before=row[3], attempts=row[4],
-                               device_id=row[5], metric_id=row[6], type=row[7], timestamp=row[8],
-                               message=row[9], device_name=row[10]) for row in rows]
+    return [email_plan.Pending(**row._asdict()) for row in rows]
 
 
 def _last_digest_at(recipient_id: uuid.UUID) -> datetime | None:
