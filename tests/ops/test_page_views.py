@@ -81,6 +81,7 @@ def test_the_pages_list_the_answer_as_tables(client, make, org, manager, app_con
     assert states == ["unread", "unread", "read", "read"]  # unread first, each newest first
     assert f'<a href="/api/v1/monitoring/device/{device.id}/">ap_3</a>' in page
     assert '<a href="/api/v1/notifications/email-preference/" id="email-preferences">' in page
+    assert page.count('<span class="delivery delivery-pending" title="">email: pending</span>') == 4
     choices = client.get("/api/v1/notifications/email-preference/", headers=headers)
     assert choices.content_type == "text/html; charset=utf-8"
     assert "List your e-mail choices" in choices.text and "&#34;digest&#34;" in choices.text
