@@ -18,7 +18,6 @@
 # Every client is trusted without a password: for test and benchmark clusters on this
 # machine only. PostgreSQL refuses to run as root, so as root everything runs as 'postgres'.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
 PG_BIN=/usr/lib/postgresql/15/bin
 NODES=(node1 node2 node3)
