@@ -78,6 +78,20 @@ def test_a_problem_and_its_quick_recovery_are_one_message(client, make, org, mai
     assert len({d.message_id for d in email_deliveries()}) == 1
 
 
+def test_a_device_name_is_text_in_both_parts(client, make, org, mailbox):
+    manager = make.user(manages=[org])
+    device = make.device(org, name="e <b>[x](https://evil.example/)</b> & co")
+    disk(client, device, full=True)
+    assert emails.deliver_due(policy=email_policy_for(mailbox), now=later(6)).messages == 1
+    [message] = mailbox.to(manager.email)
+    assert message["Subject"] == f"[ACME Monitoring] Problem: {device.name}, Disk usage"
+    assert f"The device {device.name} is experiencing" in text_of(message)
+    link = f"https://monitoring.example.org/api/v1/monitoring/device/{device.id}/"
+    assert (f'<p>The device <a href="{link}">e &lt;b&gt;[x](https://evil.example/)&lt;/b&gt; &amp; co</a> is '
+            "experiencing") in html_of(message)
+    assert "<b>" not in html_of(message) and 'href="https://evil.example/' not in html_of(message)
+
+
 def test_every_notification_mode_sends_each_as_it_comes(client, make, org, mailbox):
     manager = make.user(manages=[org])
     choose(manager, org, "every")
@@ -188,22 +202,14 @@ def test_without_an_smtp_server_due_emails_are_skipped(client, make, org, mailbo
     assert (delivery.state, delivery.last_error) == ("skipped", emails.NO_SERVER)
 
 
-WORKER = """
-from monitoring import create_app
-from monitoring.services.notifications import emails
-app = create_app("config.TestConfig")
-with app.app_context():
-    print(emails.deliver_due(policy=emails.Policy.from_config(app.config)), flush=True)
-"""
-
-
 def test_a_worker_killed_mid_batch_sends_nothing_twice(client, make, org, mailbox):
     recipients = [make.user(manages=[org]) for _ in range(3)]
     disk(client, make.device(org), full=True)
     mailbox.hold.clear()  # the first message is taken, its answer waits
+    # The worker as operators run it, on the test database (DATABASE_URL), with this SMTP server.
     env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(mailbox.port), "EMAIL_COLLAPSE_SECONDS": "0"}
-    worker = subprocess.Popen([sys.executable, "-c", WORKER], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE)
+    worker = subprocess.Popen([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker", "--once",
+                               "--job", "emails"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while not mailbox.messages and time.monotonic() < deadline:

@@ -65,10 +65,10 @@ def _text_part(message: list[Item], site: Site) -> str:
 
 
 def _html_row(row: Pending, site: Site) -> str:
-    text = html.escape(texts.plain_text(row.message))
-    if row.device_id is not None and row.device_name:
-        link = f'<a href="{html.escape(site.device_url(row.device_id))}">{html.escape(row.device_name)}</a>'
-        text = text.replace(html.escape(row.device_name), link, 1)
+    """The message with its link (to a page of this site) made absolute; all text escaped."""
+    text = "".join(html.escape(piece) if url is None else
+                   f'<a href="{html.escape(site.url + url if url.startswith("/") else url)}">{html.escape(piece)}</a>'
+                   for piece, url in texts.pieces(row.message))
     return f"<p>{text} <small>({_when(row.timestamp)})</small></p>"
 
 

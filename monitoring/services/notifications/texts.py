@@ -29,10 +29,22 @@ _LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^)\s]*)\)")
 _ESCAPED = re.compile(r"\\(.)")
 
 
+def pieces(markdown: str) -> list[tuple[str, str | None]]:
+    """A message of ``message()`` as ``(text, url)`` pieces in order, ``url`` None outside
+    links, escapes undone: what the Markdown renders as, without the markup."""
+    result: list[tuple[str, str | None]] = []
+    position = 0
+    for link in _LINK.finditer(markdown):
+        result.append((_ESCAPED.sub(r"\1", markdown[position:link.start()]), None))
+        result.append((_ESCAPED.sub(r"\1", link.group(1)), link.group(2)))
+        position = link.end()
+    result.append((_ESCAPED.sub(r"\1", markdown[position:]), None))
+    return [(text, url) for text, url in result if text]
+
+
 def plain_text(markdown: str) -> str:
-    """A message of ``message()`` as plain text: links become their text, escapes their
-    character (what the Markdown renders as, without the markup)."""
-    return _ESCAPED.sub(r"\1", _LINK.sub(lambda link: link.group(1), markdown))
+    """A message of ``message()`` as plain text: links become their text."""
+    return "".join(text for text, _ in pieces(markdown))
 
 
 def message(*, configuration: str, kind: str, device_name: str, device_url: str, threshold: float | None) -> str:
