@@ -43,6 +43,13 @@ class OutageSchema(BaseSchema):
     ongoing = fields.Boolean(metadata={"description": "still down at the period's end"})
 
 
+class MaintenanceSpanSchema(BaseSchema):
+    window = fields.UUID(attribute="window_id", metadata={"description": "the maintenance window's id"})
+    name = fields.String(metadata={"description": "the maintenance window's name"})
+    start = UTCDateTime(attribute="begins", metadata={"description": "start of the occurrence"})
+    end = UTCDateTime(attribute="ends", metadata={"description": "end of the occurrence"})
+
+
 class TallyFields(BaseSchema):
     availability = fields.Float(attribute="tally.availability", allow_none=True,
                                 metadata={"description": "percent of the monitored time up; null when nothing "
@@ -70,6 +77,10 @@ class DeviceAvailabilitySchema(TallyFields):
     location = fields.Nested(LocationRefSchema, allow_none=True)
     mttr = _seconds("tally.mttr", "mean time to recovery: mean seconds of the outages that ended; null without")
     outages = fields.List(fields.Nested(OutageSchema), attribute="tally.outages")
+    maintenance = fields.List(
+        fields.Nested(MaintenanceSpanSchema), attribute="tally.maintenance",
+        metadata={"description": "the occurrences of the maintenance windows covering the device that overlap "
+                                 "the period, by start; the five-minute slots they touch are not counted"})
 
 
 class DeviceAvailabilityReportSchema(DeviceAvailabilitySchema):

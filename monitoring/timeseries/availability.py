@@ -6,11 +6,14 @@ points in it all say unreachable, or its data-collected points in it all say no 
 *up* otherwise. A device without ping points is so judged by its data-collected points alone.
 
 ``availability_rollups`` holds, per device and hour (and per day, summed from the hours), the
-monitored slots, the down slots and the first up slot. Slots never straddle an hour, so an
-hour's row says exactly what its raw slots say: a report reads whole hours and days before
-the chart rollups' watermark from here, and the rest raw. It is refreshed with the chart
-rollups (``rollups.refresh_rollups``): check points are written at the time they are
-measured, never late, so the watermark that holds for the charts holds here too.
+monitored slots, the down slots and the first up slot; an hour's row also says which of its
+twelve slots were monitored, down by ping and down by data (bit n: the slot n × 5 minutes
+after the hour). Slots never straddle an hour, so an hour's row says exactly what its raw
+slots say: a report reads whole hours and days before the chart rollups' watermark from
+here, and only the rest (the range's edges, the hours not rolled up yet) raw, in the same
+shape (``Period``). It is refreshed with the chart rollups (``rollups.refresh_rollups``):
+check points are written at the time they are measured, never late, so the watermark that
+holds for the charts holds here too.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, DateTime, Integer, Interval, PrimaryKeyConstraint, Table, text
+from sqlalchemy import Column, DateTime, Index, Integer, Interval, PrimaryKeyConstraint, Table, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Session
 
@@ -37,49 +40,57 @@ availability_rollups = Table(
     Column("slots", Integer, nullable=False),
     Column("down_slots", Integer, nullable=False),
     Column("first_up", DateTime(timezone=True)),
+    # Hours only: bit n is the slot n × 5 minutes after the hour.
+    Column("slot_mask", Integer),
+    Column("ping_down_mask", Integer),
+    Column("data_down_mask", Integer),
     PrimaryKeyConstraint("device_id", "grain", "time", name="pk_availability_rollups",
                          postgresql_include=["slots", "down_slots", "first_up"]),
+    # The few hours with a down slot, which a report reads slot by slot.
+    Index("ix_availability_rollups_down_hours", "device_id", "time",
+          postgresql_include=["slots", "down_slots", "first_up", "slot_mask", "ping_down_mask", "data_down_mask"],
+          postgresql_where=text("grain = interval '1 hour' AND down_slots > 0")),
 )
 
-# The slots of every point of the two checks within each (device, lower, upper) range; a
-# device with points of only one check has null for the other.
-_SLOTS_OF_RANGES = """
-WITH ranges AS (
-    SELECT * FROM unnest(CAST(:devices AS uuid[]), CAST(:lowers AS timestamptz[]),
-                         CAST(:uppers AS timestamptz[])) AS r(device_id, lower_time, upper_time)
-), ping AS (
-    SELECT p.device_id, time_bucket(CAST(:slot AS interval), p.time) AS slot, bool_or(p.reachable = 1) AS ping_up
-    FROM ranges r JOIN ping_points p
-      ON p.device_id = r.device_id AND p.time >= r.lower_time AND p.time < r.upper_time
-    GROUP BY 1, 2
-), collected AS (
-    SELECT d.device_id, time_bucket(CAST(:slot AS interval), d.time) AS slot, bool_or(d.data_collected = 1) AS data_up
-    FROM ranges r JOIN data_collected_points d
-      ON d.device_id = r.device_id AND d.time >= r.lower_time AND d.time < r.upper_time
-    GROUP BY 1, 2
-)
-SELECT device_id, slot, ping_up, data_up FROM ping FULL JOIN collected USING (device_id, slot)
-ORDER BY device_id, slot
-"""
+SLOTS_PER_HOUR = HOUR // SLOT
 
-# Every device's slots of [lower, upper), in hours: the finest rollup grain.
-_HOURS_FROM_RAW = """
+# Every device's (or the listed devices') monitored slots of [lower, upper), per hour: the
+# rows of the finest rollup grain, read from the points. Null ``devices``: every device.
+_HOURS_OF_POINTS = """
 WITH ping AS (
     SELECT device_id, time_bucket(CAST(:slot AS interval), time) AS slot, bool_or(reachable = 1) AS ping_up
-    FROM ping_points WHERE time >= :lower AND time < :upper GROUP BY 1, 2
+    FROM ping_points
+    WHERE time >= :lower AND time < :upper
+      AND (CAST(:devices AS uuid[]) IS NULL OR device_id = ANY(CAST(:devices AS uuid[])))
+    GROUP BY 1, 2
 ), collected AS (
     SELECT device_id, time_bucket(CAST(:slot AS interval), time) AS slot, bool_or(data_collected = 1) AS data_up
-    FROM data_collected_points WHERE time >= :lower AND time < :upper GROUP BY 1, 2
+    FROM data_collected_points
+    WHERE time >= :lower AND time < :upper
+      AND (CAST(:devices AS uuid[]) IS NULL OR device_id = ANY(CAST(:devices AS uuid[])))
+    GROUP BY 1, 2
 ), slots AS (
-    SELECT device_id, slot, (ping_up IS FALSE OR data_up IS FALSE) AS down
+    SELECT device_id, slot, time_bucket(CAST(:hour AS interval), slot) AS hour,
+           ping_up IS FALSE AS ping_down, data_up IS FALSE AS data_down
     FROM ping FULL JOIN collected USING (device_id, slot)
+), bits AS (
+    SELECT *, 1 << (CAST(extract(epoch FROM slot - hour) AS integer) / 300) AS bit FROM slots
 )
-INSERT INTO availability_rollups (device_id, grain, time, slots, down_slots, first_up)
-SELECT device_id, CAST(:hour AS interval), time_bucket(CAST(:hour AS interval), slot),
-       count(*), count(*) FILTER (WHERE down), min(slot) FILTER (WHERE NOT down)
-FROM slots GROUP BY device_id, time_bucket(CAST(:hour AS interval), slot)
+SELECT device_id, hour AS time, CAST(:hour AS interval) AS grain, count(*) AS slots,
+       count(*) FILTER (WHERE ping_down OR data_down) AS down_slots,
+       min(slot) FILTER (WHERE NOT (ping_down OR data_down)) AS first_up,
+       bit_or(bit) AS slot_mask, coalesce(bit_or(bit) FILTER (WHERE ping_down), 0) AS ping_down_mask,
+       coalesce(bit_or(bit) FILTER (WHERE data_down), 0) AS data_down_mask
+FROM bits GROUP BY device_id, hour
+"""
+
+_REFRESH_HOURS = """
+INSERT INTO availability_rollups (device_id, time, grain, slots, down_slots, first_up,
+                                  slot_mask, ping_down_mask, data_down_mask)
+""" + _HOURS_OF_POINTS + """
 ON CONFLICT (device_id, grain, time) DO UPDATE
-SET slots = excluded.slots, down_slots = excluded.down_slots, first_up = excluded.first_up
+SET slots = excluded.slots, down_slots = excluded.down_slots, first_up = excluded.first_up,
+    slot_mask = excluded.slot_mask, ping_down_mask = excluded.ping_down_mask, data_down_mask = excluded.data_down_mask
 """
 
 _DAYS_FROM_HOURS = """
@@ -98,41 +109,18 @@ def refresh(session: Session, lower: datetime, upper: datetime) -> int:
     """Recompute the hours of [lower, upper) (``lower`` rounded down to its hour) and the
     days they fall in; returns the rows written. Does not commit."""
     lower = floor_to(lower, HOUR)
-    rows = session.execute(text(_HOURS_FROM_RAW), {"slot": SLOT, "hour": HOUR, "lower": lower,
-                                                   "upper": upper}).rowcount
+    rows = session.execute(text(_REFRESH_HOURS), {"slot": SLOT, "hour": HOUR, "lower": lower, "upper": upper,
+                                                  "devices": None}).rowcount
     days = {"day": DAY, "hour": HOUR, "lower": floor_to(lower, DAY), "upper": ceil_to(upper, DAY)}
     rows += session.execute(text(_DAYS_FROM_HOURS), days).rowcount
     return max(rows, 0)
 
 
 @dataclass(frozen=True)
-class Slot:
-    device_id: uuid.UUID
-    time: datetime
-    ping_down: bool
-    data_down: bool
-
-    @property
-    def down(self) -> bool:
-        return self.ping_down or self.data_down
-
-
-def raw_slots(session: Session, ranges: list[tuple[uuid.UUID, datetime, datetime]]) -> list[Slot]:
-    """The monitored slots of each (device, lower, upper) range, read from the raw points,
-    by device and time. Overlapping ranges give each slot once."""
-    if not ranges:
-        return []
-    devices, lowers, uppers = (list(column) for column in zip(*ranges, strict=True))
-    rows = session.execute(
-        text(_SLOTS_OF_RANGES),
-        {"devices": devices, "lowers": lowers, "uppers": uppers, "slot": SLOT},
-    )
-    return [Slot(device_id, slot, ping_up is False, data_up is False) for device_id, slot, ping_up, data_up in rows]
-
-
-@dataclass(frozen=True)
-class RolledUp:
-    """A rollup row of a device: a period, its monitored and down slots, its first up slot."""
+class Period:
+    """An hour or a day of a device: its monitored and down slots and its first up slot; for
+    an hour, which of its slots were monitored, down by ping and down by data (bit n: the
+    slot n × 5 minutes after the hour; None for a day)."""
 
     device_id: uuid.UUID
     time: datetime
@@ -140,50 +128,103 @@ class RolledUp:
     slots: int
     down_slots: int
     first_up: datetime | None
+    slot_mask: int | None = None
+    ping_down_mask: int | None = None
+    data_down_mask: int | None = None
 
 
-@dataclass
-class RollupTotals:
-    """What the rollups say of the clean periods (no down slot) of each device, and the
-    rows a report must look at more closely: every period with a down slot (read raw) and
-    the clean period after each of them and each device's first one (where an outage that
-    began before them ends)."""
-
-    clean_slots: dict[uuid.UUID, int]
-    rows: list[RolledUp]
+def raw_hours(session: Session, device_ids: list[uuid.UUID], lower: datetime, upper: datetime) -> list[Period]:
+    """The devices' monitored slots of [lower, upper), per hour, read from the points."""
+    if not device_ids or lower >= upper:
+        return []
+    rows = session.execute(text(_HOURS_OF_POINTS), {"devices": device_ids, "lower": lower, "upper": upper,
+                                                    "slot": SLOT, "hour": HOUR})
+    return [Period(*row) for row in rows]
 
 
-_ROLLUP_ROWS = """
-WITH periods AS (
-    SELECT device_id, grain, time, slots, down_slots, first_up,
-           lag(down_slots, 1, 1) OVER (PARTITION BY device_id ORDER BY time) AS down_before
-    FROM availability_rollups
-    WHERE device_id = ANY(CAST(:devices AS uuid[]))
-      AND ((grain = CAST(:day AS interval) AND time >= :days_lower AND time < :days_upper)
-           OR (grain = CAST(:hour AS interval)
-               AND ((time >= :lower AND time < :days_lower) OR (time >= :days_upper AND time < :upper))))
+# Whole UTC days from the day rows, the hours before and after them from the hour rows: each
+# part its own range read in the primary key's order (device, grain, time).
+_TOTALS = """
+SELECT device_id, sum(slots), sum(down_slots)
+FROM (
+    SELECT device_id, slots, down_slots FROM availability_rollups
+    WHERE device_id = ANY(CAST(:devices AS uuid[])) AND grain = CAST(:day AS interval)
+      AND time >= :days_lower AND time < :days_upper
+    UNION ALL
+    SELECT device_id, slots, down_slots FROM availability_rollups
+    WHERE device_id = ANY(CAST(:devices AS uuid[])) AND grain = CAST(:hour AS interval)
+      AND time >= :lower AND time < :days_lower
+    UNION ALL
+    SELECT device_id, slots, down_slots FROM availability_rollups
+    WHERE device_id = ANY(CAST(:devices AS uuid[])) AND grain = CAST(:hour AS interval)
+      AND time >= :days_upper AND time < :upper
+) periods
+GROUP BY device_id
+"""
+
+# The hours with a down slot (from their own small index) and those overlapping one of the
+# device's maintenance spans.
+_CLOSE_HOURS = """
+WITH spans AS (
+    SELECT * FROM unnest(CAST(:span_devices AS uuid[]), CAST(:span_begins AS timestamptz[]),
+                         CAST(:span_ends AS timestamptz[])) AS s(device_id, begins, ends)
 )
-SELECT device_id, grain, time, slots, down_slots, first_up,
-       sum(slots) FILTER (WHERE down_slots = 0) OVER (PARTITION BY device_id) AS clean_slots,
-       down_slots > 0 OR down_before > 0 AS wanted
-FROM periods
+SELECT device_id, time, grain, slots, down_slots, first_up, slot_mask, ping_down_mask, data_down_mask
+FROM availability_rollups
+WHERE device_id = ANY(CAST(:devices AS uuid[])) AND grain = CAST(:hour AS interval) AND down_slots > 0
+  AND time >= :lower AND time < :upper
+UNION
+SELECT h.device_id, h.time, h.grain, h.slots, h.down_slots, h.first_up, h.slot_mask, h.ping_down_mask,
+       h.data_down_mask
+FROM spans s JOIN availability_rollups h
+  ON h.device_id = s.device_id AND h.grain = CAST(:hour AS interval)
+ AND h.time > s.begins - CAST(:hour AS interval) AND h.time < s.ends AND h.time >= :lower AND h.time < :upper
+"""
+
+# For each (device, instant), the first up slot of the device's hours after it: where an
+# outage running at that instant ends, if it ends before ``upper``.
+_NEXT_UP = """
+SELECT a.n, u.first_up
+FROM unnest(CAST(:devices AS uuid[]), CAST(:afters AS timestamptz[])) WITH ORDINALITY AS a(device_id, after, n)
+CROSS JOIN LATERAL (
+    SELECT first_up FROM availability_rollups
+    WHERE device_id = a.device_id AND grain = CAST(:hour AS interval) AND time >= a.after AND time < :upper
+      AND first_up IS NOT NULL
+    ORDER BY time LIMIT 1
+) u
 """
 
 
-def rollup_totals(session: Session, device_ids: list[uuid.UUID], lower: datetime, upper: datetime) -> RollupTotals:
-    """The rollups of the whole hours [lower, upper) (both on an hour), whole UTC days read
-    from the day rows."""
+def rollup_totals(session: Session, device_ids: list[uuid.UUID], lower: datetime,
+                  upper: datetime) -> dict[uuid.UUID, tuple[int, int]]:
+    """Every device's monitored and down slots in the whole hours [lower, upper) (both on
+    an hour), whole UTC days read from the day rows; devices without any are left out."""
     days_lower, days_upper = ceil_to(lower, DAY), floor_to(upper, DAY)
     if days_lower >= days_upper:
         days_lower = days_upper = upper
-    rows = session.execute(text(_ROLLUP_ROWS), {
-        "devices": device_ids, "day": DAY, "hour": HOUR, "lower": lower, "upper": upper,
-        "days_lower": days_lower, "days_upper": days_upper,
-    })
-    totals = RollupTotals(clean_slots={}, rows=[])
-    for device_id, grain, time, slots, down_slots, first_up, clean_slots, wanted in rows:
-        totals.clean_slots[device_id] = int(clean_slots or 0)
-        if wanted:
-            totals.rows.append(RolledUp(device_id, time, grain, slots, down_slots, first_up))
-    return totals
+    rows = session.execute(text(_TOTALS), {"devices": device_ids, "day": DAY, "hour": HOUR, "lower": lower,
+                                           "upper": upper, "days_lower": days_lower, "days_upper": days_upper})
+    return {device_id: (int(slots), int(down_slots)) for device_id, slots, down_slots in rows}
 
+
+def close_hours(session: Session, device_ids: list[uuid.UUID], lower: datetime, upper: datetime,
+                spans: list[tuple[uuid.UUID, datetime, datetime]]) -> list[Period]:
+    """The rolled-up hours of [lower, upper) a report must look at slot by slot: those with
+    a down slot, and those overlapping one of ``spans`` (device, begins, ends)."""
+    span_devices, span_begins, span_ends = ([span[n] for span in spans] for n in range(3))
+    rows = session.execute(text(_CLOSE_HOURS), {
+        "devices": device_ids, "hour": HOUR, "lower": lower, "upper": upper,
+        "span_devices": span_devices, "span_begins": span_begins, "span_ends": span_ends,
+    })
+    return [Period(*row) for row in rows]
+
+
+def next_up(session: Session, afters: list[tuple[uuid.UUID, datetime]],
+            upper: datetime) -> list[tuple[uuid.UUID, datetime]]:
+    """For each (device, instant on an hour), the first up slot of the device's rolled-up
+    hours from that instant until ``upper``, when there is one."""
+    if not afters:
+        return []
+    rows = session.execute(text(_NEXT_UP), {"devices": [device_id for device_id, _ in afters],
+                                            "afters": [after for _, after in afters], "hour": HOUR, "upper": upper})
+    return [(afters[n - 1][0], first_up) for n, first_up in rows]

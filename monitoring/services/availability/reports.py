@@ -2,10 +2,11 @@
 outages, and the time-weighted aggregate of organizations, groups and locations.
 
 The unit is the five-minute slot of ``timeseries/availability.py``: a device's availability
-is its up slots over its monitored slots. Whole hours and days before the rollups'
-watermark are read from the availability rollups, the rest (the range's edges, the hours not
-rolled up yet, and every period with a down slot, where outages must be placed) from the
-raw points; both give the same slots, so the report is the same whichever is read.
+is its up slots over its monitored slots, the slots touched by one of its maintenance
+windows left out. Whole hours and days before the rollups' watermark are read from the
+availability rollups (down hours slot by slot from their masks), only the range's edges
+from the raw points in the same hour rows; both give the same slots, so the report is the
+same whichever is read.
 
 Outages: a run of down slots, from the start of the first to the start of the first up slot
 after it (slots without any verdict in between do not end it); one still running at the
@@ -21,12 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from monitoring import errors
 from monitoring.extensions import db
 from monitoring.models import Device, DeviceGroup, DeviceLocation, Location, Organization, User
 from monitoring.pagination import paginate_list
 from monitoring.services import filter_choices
+from monitoring.services.maintenance import windows as maintenance_windows
+from monitoring.services.maintenance.windows import Span
 from monitoring.tenancy import manages, scoped
 from monitoring.timeseries import availability as slots_store
 from monitoring.timeseries.chart_queries import ONE_MICROSECOND, Window, ceil_to, floor_to, read_watermark
@@ -59,6 +63,7 @@ class Tally:
     down_slots: int = 0
     outages: list[Outage] = field(default_factory=list)
     outage_count: int = 0
+    maintenance: list[Span] = field(default_factory=list)  # a device's maintenance spans
 
     @property
     def availability(self) -> float | None:
@@ -92,39 +97,125 @@ class Tally:
         self.outage_count += other.outage_count
 
 
+Up = tuple[uuid.UUID, datetime]  # a device's first up slot after an hour that ended down
+
+
 def tallies(device_ids: list[uuid.UUID], lower: datetime, upper: datetime) -> dict[uuid.UUID, Tally]:
-    """Every device's slots and outages over [lower, upper)."""
+    """Every device's slots, outages and maintenance over [lower, upper)."""
     session = db.session
     result = {device_id: Tally() for device_id in device_ids}
     if not device_ids or lower >= upper:
         return result
+    spans = maintenance_windows.device_spans(device_ids, lower, upper)
+    for device_id, tally in result.items():
+        tally.maintenance = spans.get(device_id, [])
     watermark = read_watermark(session)
     rolled_lower = ceil_to(lower, slots_store.HOUR)
     rolled_upper = floor_to(min(upper, watermark), slots_store.HOUR) if watermark else rolled_lower
-    events: dict[uuid.UUID, list[tuple[datetime, set[str]]]] = defaultdict(list)
+    if rolled_lower >= rolled_upper:
+        rolled_lower = rolled_upper = upper  # everything raw
+    periods = (slots_store.raw_hours(session, device_ids, lower, rolled_lower)
+               + slots_store.raw_hours(session, device_ids, rolled_upper, upper))
+    for period in periods:
+        result[period.device_id].slots += period.slots
+        result[period.device_id].down_slots += period.down_slots
+    ups: list[Up] = []
     if rolled_lower < rolled_upper:
-        ranges = [(d, lower, rolled_lower) for d in device_ids] + [(d, rolled_upper, upper) for d in device_ids]
-        totals = slots_store.rollup_totals(session, device_ids, rolled_lower, rolled_upper)
-        for device_id, clean_slots in totals.clean_slots.items():
-            result[device_id].slots += clean_slots
-        for row in totals.rows:
-            if row.down_slots:
-                ranges.append((row.device_id, row.time, row.time + row.grain))
-            elif row.first_up is not None:
-                events[row.device_id].append((row.first_up, set()))
-    else:
-        ranges = [(device_id, lower, upper) for device_id in device_ids]
-    for slot in slots_store.raw_slots(session, [r for r in ranges if r[1] < r[2]]):
-        tally = result[slot.device_id]
-        tally.slots += 1
-        tally.down_slots += slot.down
-        causes = {cause for cause, down in (("ping", slot.ping_down), ("data", slot.data_down)) if down}
-        events[slot.device_id].append((slot.time, causes))
-    for device_id, device_events in events.items():
-        last_instant = upper - ONE_MICROSECOND
-        result[device_id].outages = _outages(sorted(device_events, key=lambda event: event[0]), last_instant)
-        result[device_id].outage_count = len(result[device_id].outages)
+        close, ups = _rolled_up(result, rolled_lower, rolled_upper, raw_start=periods)
+        periods += close
+    _place_outages(result, periods, ups, upper - ONE_MICROSECOND)
     return result
+
+
+def _rolled_up(result: dict[uuid.UUID, Tally], lower: datetime, upper: datetime, *,
+               raw_start: list[slots_store.Period]) -> tuple[list[slots_store.Period], list[Up]]:
+    """Count the rolled-up hours [lower, upper) into ``result``; returns the hours to read
+    slot by slot, and where each outage that may be running at the end of one of them (or
+    of the raw hours before ``lower``) ends: the hours in between only matter by that."""
+    session = db.session
+    device_ids = list(result)
+    for device_id, (slots, down_slots) in slots_store.rollup_totals(session, device_ids, lower, upper).items():
+        result[device_id].slots += slots
+        result[device_id].down_slots += down_slots
+    close = slots_store.close_hours(session, device_ids, lower, upper, [
+        (device_id, span.begins, span.ends) for device_id, tally in result.items() for span in tally.maintenance])
+    afters = [(period.device_id, lower) for period in raw_start if period.time < lower and period.down_slots]
+    afters += [(period.device_id, period.time + period.grain) for period in close
+               if _may_end_down(period, _maintenance_mask(period, result[period.device_id].maintenance))]
+    return close, slots_store.next_up(session, afters, upper)
+
+
+def _place_outages(result: dict[uuid.UUID, Tally], periods: list[slots_store.Period], ups: list[Up],
+                   last_instant: datetime) -> None:
+    """Each device's outages from its hours read slot by slot and the up slots after them,
+    the slots in maintenance left out (and taken off its counts)."""
+    by_device: dict[uuid.UUID, list[slots_store.Period]] = defaultdict(list)
+    for period in periods:
+        by_device[period.device_id].append(period)
+    ups_by_device: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+    for device_id, first_up in ups:
+        ups_by_device[device_id].append(first_up)
+    for device_id, tally in result.items():
+        events = [(first_up, set()) for first_up in ups_by_device[device_id]
+                  if not _covers(tally.maintenance, first_up, first_up + slots_store.SLOT)]
+        for period in by_device[device_id]:
+            covered = _maintenance_mask(period, tally.maintenance)
+            if covered:
+                # Slots in maintenance count for nothing, as slots without a verdict.
+                tally.slots -= (period.slot_mask & covered).bit_count()
+                tally.down_slots -= ((period.ping_down_mask | period.data_down_mask) & covered).bit_count()
+            events += _events(period, covered)
+        tally.outages = _outages(sorted(events, key=lambda event: event[0]), last_instant)
+        tally.outage_count = len(tally.outages)
+
+
+def _covers(spans: list[Span], begins: datetime, ends: datetime) -> bool:
+    return any(span.begins < ends and span.ends > begins for span in spans)
+
+
+def _maintenance_mask(period: slots_store.Period, spans: list[Span]) -> int:
+    """The slots of an hour (bit n: the slot n × 5 minutes after it) that a maintenance span
+    covers, wholly or in part."""
+    mask = 0
+    for span in spans:
+        if span.begins < period.time + period.grain and span.ends > period.time:
+            first = max(0, (span.begins - period.time) // slots_store.SLOT)
+            last = min(slots_store.SLOTS_PER_HOUR, -(-(span.ends - period.time) // slots_store.SLOT))
+            mask |= (1 << last) - (1 << first)
+    return mask
+
+
+def _may_end_down(period: slots_store.Period, covered: int) -> bool:
+    """Whether an outage may be running at the end of an hour: its last slot with a verdict
+    (maintenance left out) is down, or it has none."""
+    judged = period.slot_mask & ~covered
+    if not judged:
+        return True
+    last = 1 << (judged.bit_length() - 1)
+    return bool((period.ping_down_mask | period.data_down_mask) & last)
+
+
+def _events(period: slots_store.Period, covered: int) -> list[tuple[datetime, set[str]]]:
+    """An hour's slots for placing outages, maintenance left out: (start, causes of being
+    down; empty when up). Of the up slots only those that may end an outage: the first one,
+    and each one after a down slot."""
+    if not period.down_slots and not covered:
+        return [(period.first_up, set())] if period.first_up is not None else []
+    events = []
+    after_down = True
+    for n in range(slots_store.SLOTS_PER_HOUR):
+        bit = 1 << n
+        if not period.slot_mask & bit or covered & bit:
+            continue
+        causes = set()
+        if period.ping_down_mask & bit:
+            causes.add("ping")
+        if period.data_down_mask & bit:
+            causes.add("data")
+        if causes or after_down:
+            events.append((period.time + n * slots_store.SLOT, causes))
+        after_down = bool(causes)
+    return events
 
 
 def _outages(events: list[tuple[datetime, set[str]]], last_instant: datetime) -> list[Outage]:
@@ -185,7 +276,8 @@ def _device_rows(user: User, *, organization, organization_slug, group, location
         if value is not None:
             filter_choices.check_owned(model, value, user=user, field=name)
             statement = statement.where(column == value)
-    return list(db.session.execute(statement.order_by(Device.name, Device.id)))
+    # The devices' status (joined by default) is not part of the report.
+    return list(db.session.execute(statement.order_by(Device.name, Device.id).options(lazyload(Device.monitoring))))
 
 
 def report(*, user: User, window: Window, page=None, page_size=None, organization: uuid.UUID | None = None,
