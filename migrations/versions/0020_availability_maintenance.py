@@ -5,13 +5,13 @@ windows covering a device, which ``maintenance_window_open`` and
 ``device_maintenance_windows`` now read too (one expansion of the weekly recurrence).
 
 Revision ID: 0020_availability_maintenance
-Revises: 0018_events
+Revises: 0019_email_outbox
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0020_availability_maintenance'
-down_revision = '0018_events'
+down_revision = '0019_email_outbox'
 branch_labels = None
 depends_on = None
 
