@@ -30,7 +30,6 @@ from monitoring.timeseries.tables import HYPERTABLES
 
 register_uuid()  # uuid.UUID values travel as native uuid parameters
 
-POINT_COLUMNS = {table.name: tuple(column.name for column in table.columns) for table in HYPERTABLES}
 # How far back a back-filled sample looks for its predecessor's counters.
 COUNTER_LOOKBACK = timedelta(days=7)
 
@@ -166,21 +165,40 @@ COUNTERS_BEFORE = """
 
 PREPARED = {"load_device": LOAD_DEVICE, "lock_device_state": LOCK_DEVICE_STATE}
 
-# The array type each column's values travel in to a points insert: the base type, without
-# length or precision, so that the INSERT itself checks them as it checks single values.
-ARRAY_TYPES = ((DateTime, "timestamptz"), (UUID, "uuid"), (String, "text"), (Float, "float8"),
-               (Numeric, "numeric"), (SmallInteger, "int2"), (BigInteger, "int8"))
+# The type each column's values travel in to a points insert: the base type, without length
+# or precision, so that the INSERT itself checks them as it checks single values.
+BASE_TYPES = ((DateTime, "timestamptz"), (UUID, "uuid"), (String, "text"), (Float, "float8"),
+              (Numeric, "numeric"), (SmallInteger, "int2"), (BigInteger, "int8"))
+
+# Columns every point of one sample shares (its time, its device and the device's dashboard
+# tags): they travel once, as single values, instead of repeated in an array per row, which
+# cost adapting here and parsing there for every row.
+SAMPLE_COLUMNS = ("time", "device_id", "organization_id", "location_id", "floorplan_id")
 
 
-def _array_type(column) -> str:
-    return next(name for kind, name in ARRAY_TYPES if isinstance(column.type, kind)) + "[]"
+def _base_type(column) -> str:
+    return next(name for kind, name in BASE_TYPES if isinstance(column.type, kind))
+
+
+def _point_columns(table: Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A hypertable's columns the sample's points share, and those that vary by row."""
+    shared = tuple(column.name for column in table.columns if column.name in SAMPLE_COLUMNS)
+    return shared, tuple(column.name for column in table.columns if column.name not in SAMPLE_COLUMNS)
+
+
+# table name -> (the columns one sample's points share, the columns that vary by row)
+POINT_COLUMN_GROUPS = {table.name: _point_columns(table) for table in HYPERTABLES}
 
 
 def _insert_points(table: Table) -> str:
-    """One INSERT for any number of a hypertable's rows: one array per column, unnested."""
-    columns = ", ".join(column.name for column in table.columns)
-    arrays = ", ".join(f"%s::{_array_type(column)}" for column in table.columns)
-    return f"INSERT INTO {table.name} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+    """One INSERT for any number of one sample's rows of a hypertable: a single value for
+    each column they share, one array for each of the others, unnested."""
+    shared, varying = POINT_COLUMN_GROUPS[table.name]
+    types = {column.name: _base_type(column) for column in table.columns}
+    values = ", ".join([f"%s::{types[name]}" for name in shared] + ["rows.*"])
+    arrays = ", ".join(f"%s::{types[name]}[]" for name in varying)
+    return (f"INSERT INTO {table.name} ({', '.join(shared + varying)}) SELECT {values} FROM unnest({arrays}) AS rows"
+            " ON CONFLICT DO NOTHING")
 
 
 UPSERT_SNAPSHOT = """
@@ -423,11 +441,14 @@ class WriteBatch:
         self._add(f"{sql_head} VALUES {placeholders} {sql_tail}", [value for row in rows for value in row])
 
     def points(self, rows_by_table: dict[str, list[dict]]) -> None:
-        """One INSERT per hypertable; a resent point is skipped, not duplicated."""
+        """One INSERT per hypertable of one sample's points (which share ``SAMPLE_COLUMNS``);
+        a resent point is skipped, not duplicated."""
         for table, rows in rows_by_table.items():
             if rows:
-                self.statements.append(self._write(
-                    f"insert_{table}", [[row.get(column) for row in rows] for column in POINT_COLUMNS[table]]))
+                shared, varying = POINT_COLUMN_GROUPS[table]
+                self.statements.append(self._write(f"insert_{table}", [
+                    *(rows[0].get(column) for column in shared),
+                    *([row.get(column) for row in rows] for column in varying)]))
 
     def traffic_increments(self, device_id: uuid.UUID, ifname: str, time: datetime, rx_bytes: int | None,
                            tx_bytes: int | None) -> None:

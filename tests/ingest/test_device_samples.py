@@ -232,6 +232,29 @@ def test_dashboard_tags_are_stored_on_traffic_and_client_points(client, make, or
         assert (row.organization_id, row.location_id, row.floorplan_id) == (org.id, location.id, None)
 
 
+def test_points_of_one_sample_share_its_time_device_and_tags_each_with_its_own_interface(client, make, org,
+                                                                                        device):
+    """The time, device and tags travel once per insert, the rest one value per row."""
+    from monitoring.models import DeviceLocation
+
+    location = make.location(org)
+    db.session.add(DeviceLocation(device_id=device.id, location_id=location.id))
+    db.session.commit()
+    document = sample(wireless("wlan0", [client_entry("aa:bb:cc:dd:ee:01"), client_entry("aa:bb:cc:dd:ee:02")],
+                               rx=5, tx=6),
+                      wireless("wlan1", [client_entry("aa:bb:cc:dd:ee:03")], rx=7, tx=8))
+    assert post(client, device, document, time=agent_time(datetime.now(UTC) - timedelta(minutes=1))).status_code == 200
+    clients = rows("SELECT time, organization_id, location_id, ifname, client_mac FROM wifi_client_points"
+                   " WHERE device_id = :d ORDER BY client_mac", d=device.id)
+    traffic = rows("SELECT time, organization_id, location_id, ifname, rx_counter, tx_counter FROM traffic_points"
+                   " WHERE device_id = :d ORDER BY ifname", d=device.id)
+    assert len({row.time for row in [*clients, *traffic]}) == 1
+    assert {(row.organization_id, row.location_id) for row in [*clients, *traffic]} == {(org.id, location.id)}
+    assert [(row.ifname, row.client_mac) for row in clients] == [
+        ("wlan0", "aa:bb:cc:dd:ee:01"), ("wlan0", "aa:bb:cc:dd:ee:02"), ("wlan1", "aa:bb:cc:dd:ee:03")]
+    assert [(row.ifname, row.rx_counter, row.tx_counter) for row in traffic] == [("wlan0", 5, 6), ("wlan1", 7, 8)]
+
+
 def test_wifi_client_points_one_per_client(client, device):
     clients = [client_entry(f"aa:bb:cc:dd:ee:{i:02x}") for i in range(4)]
     assert post(client, device, sample(wireless("wlan0", clients))).status_code == 200
