@@ -46,6 +46,9 @@ def ago(**delta) -> str:
     ('{"type": "DeviceMonitoring", "dns_servers": [1e309]}', "dns_servers/0"),
     ('{"type": "DeviceMonitoring", "odd": -2.5E+400}', "odd"),
     ('{"type": "DeviceMonitoring", "general": {"extra": 1' + "0" * 400 + '}}', "general/extra"),
+    # The shortest integers beyond the largest double (about 1.8e308): 309 digits.
+    ('{"type": "DeviceMonitoring", "general": {"extra": 2' + "0" * 308 + '}}', "general/extra"),
+    ('{"type": "DeviceMonitoring", "odd": [1, -2' + "0" * 308 + ']}', "odd/1"),
 ])
 def test_numbers_beyond_a_double_are_a_400_naming_the_field(client, device, body, path):
     response = post_text(client, device, body)
@@ -57,7 +60,9 @@ def test_numbers_beyond_a_double_are_a_400_naming_the_field(client, device, body
 
 
 def test_large_but_finite_numbers_are_stored(client, device):
-    body = '{"type": "DeviceMonitoring", "resources": {"load": [1e300, 0.5, 0.5], "cpus": 1}, "x": 12e3}'
+    """Up to the largest double, 309-digit integers included."""
+    body = ('{"type": "DeviceMonitoring", "resources": {"load": [1e300, 0.5, 0.5], "cpus": 1}, "x": 12e3, '
+            '"y": 1' + "0" * 308 + ', "z": -' + "9" * 308 + '}')
     assert post_text(client, device, body).status_code == 200
     assert rows("SELECT load_1 FROM cpu_points WHERE device_id = :d", d=device.id)[0].load_1 == 1e300
 

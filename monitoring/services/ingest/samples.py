@@ -67,15 +67,19 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     return document
 
 
-def parse_body(raw: bytes, *, mimetype: str) -> tuple[Any, str]:
-    """The JSON body and its text; strict: no NaN/Infinity, no duplicate keys, UTF-8 only."""
+def parse_body(raw: bytes, *, mimetype: str) -> tuple[Any, str, bool]:
+    """The JSON body, its text, and whether a number in it may not fit a double; strict: no
+    NaN/Infinity, no duplicate keys, UTF-8 only."""
     if not raw.strip():
-        return {}, ""  # an empty body is an empty document, which the schema then rejects
+        return {}, "", False  # an empty body is an empty document, which the schema then rejects
     if mimetype not in JSON_TYPES:
         abort(415, message=f'Unsupported media type "{mimetype}" in request.')
+    numbers = netjson.NumberLiterals()
     try:
         text = raw.decode("utf-8")
-        return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys), text
+        document = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys,
+                              parse_float=numbers.parse_float, parse_int=numbers.parse_int)
+        return document, text, numbers.may_not_fit
     except UnicodeDecodeError:
         detail = "JSON parse error - the body is not valid UTF-8"
     except RecursionError:
@@ -148,10 +152,12 @@ def check_limits(document: dict) -> None:
             f"{config['DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE']} per sample (DEVICE_MAX_WIFI_CLIENTS_PER_SAMPLE)"))
 
 
-def validate(document: Any, text: str) -> dict:
+def validate(document: Any, text: str, may_not_fit: bool) -> dict:
     """The document as it will be stored: schema-valid, every number a finite double (else
-    400 naming the field), NULs and lone surrogates in strings replaced by U+FFFD."""
-    message = netjson.validation_error(document, text) or netjson.out_of_range_number(document, text)
+    400 naming the field), NULs and lone surrogates in strings replaced by U+FFFD.
+    ``may_not_fit``: whether the parse found a number that may not fit a double."""
+    message = netjson.validation_error(document, text) or (
+        netjson.out_of_range_number(document) if may_not_fit else None)
     if message is not None:
         abort(400, body=message)  # the reference answers a bare JSON string here
     return netjson.replace_unstorable_characters(document, text)
