@@ -8,9 +8,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:$(DB_PORT)/$(DB_NAME)
 export DATABASE_URL
-# The database shares this machine's cores under 'make run': one worker per core plus one
-# measured best (bench/ingest.py --workers). Without make, gunicorn.conf.py's default applies.
-WEB_CONCURRENCY ?= $(shell echo $$(( $$(nproc) + 1 )))
+# Two workers per core, as gunicorn.conf.py's own default: on 2 cores, 4 workers stored more
+# samples than 3 in three of four alternating runs, 6 little more than 4 (bench/ingest.py
+# --workers, README). Each worker holds about 80 MiB and its own database connections.
+WEB_CONCURRENCY ?= $(shell echo $$(( 2 * $$(nproc) )))
 # The command line 'make run' prints for the CLI: with the database it started, so that it
 # works as printed in another terminal whatever DB_PORT or DATABASE_URL said.
 CLI = DATABASE_URL='$(DATABASE_URL)' $(VENV)/bin/flask --app wsgi

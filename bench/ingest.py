@@ -93,8 +93,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="gunicorn workers (default: CPUs + 1, as make run starts it)")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="gunicorn workers (default: 2 per CPU, as make run starts it)")
     parser.add_argument("--history-days", type=int, default=0,
                         help="first bulk-load this many days of history (the scale run uses 30)")
     parser.add_argument("--history-devices", type=int, default=1000)
