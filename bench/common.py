@@ -20,6 +20,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# The API workers `make run` starts: two per core (README, "Device data collection: figures").
+MAKE_RUN_WORKERS = 2 * (os.cpu_count() or 1)
 
 
 def free_port() -> int:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg2  # noqa: E402
 
-from bench.common import BIN, ROOT, free_port_run, gunicorn  # noqa: E402
+from bench.common import BIN, MAKE_RUN_WORKERS, ROOT, free_port_run, gunicorn  # noqa: E402
 from bench.ingest import create_devices  # noqa: E402
 from bench.load import Run, device_loop, milliseconds, stored_samples, verification_lines  # noqa: E402
 
@@ -172,8 +172,8 @@ def main() -> int:
     parser.add_argument("--client-threads", type=int, default=16, help="threads the devices share")
     parser.add_argument("--before", type=float, default=15.0, help="seconds of load before the crash")
     parser.add_argument("--after", type=float, default=10.0, help="seconds of load after the promotion")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="gunicorn workers (default: CPUs + 1, as make run starts it)")
+    parser.add_argument("--workers", type=int, default=MAKE_RUN_WORKERS,
+                        help="gunicorn workers (default: 2 per CPU, as make run starts it)")
     parser.add_argument("--dir", type=Path, help="the cluster's directory (default: a new one under var/, "
                         "removed at the end)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running and its directory")

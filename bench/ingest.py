@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bulk_load import load_history  # noqa: E402
 from bench.common import (  # noqa: E402
+    MAKE_RUN_WORKERS,
     PeakRss,
     cpu_seconds,
     database_cluster,
@@ -93,7 +94,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+    parser.add_argument("--workers", type=int, default=MAKE_RUN_WORKERS,
                         help="gunicorn workers (default: 2 per CPU, as make run starts it)")
     parser.add_argument("--history-days", type=int, default=0,
                         help="first bulk-load this many days of history (the scale run uses 30)")

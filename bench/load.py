@@ -44,6 +44,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
+    MAKE_RUN_WORKERS,
     PeakRss,
     connection_owners,
     database_cluster,
@@ -481,8 +482,8 @@ def main() -> int:
     parser.add_argument("--read-pause", type=float, default=1.0, help="seconds a reader waits between two charts")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--client-threads", type=int, default=50, help="threads the devices share")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="gunicorn workers (default: CPUs + 1, as make run starts it)")
+    parser.add_argument("--workers", type=int, default=MAKE_RUN_WORKERS,
+                        help="gunicorn workers (default: 2 per CPU, as make run starts it)")
     parser.add_argument("--no-faults", action="store_true", help="no database restart, no killed worker")
     parser.add_argument("--restart-at", type=float, help="second of the run the database stops (default: 1/3)")
     parser.add_argument("--outage", type=float, default=5.0, help="seconds the database stays down")

@@ -1,7 +1,7 @@
 """W1 with 50 live event streams open (docs/events.md): do the streams take anything from the
 API's workers?
 
-Two gunicorns as ``make run`` starts them: the API (sync workers, CPUs + 1) and the events
+Two gunicorns as ``make run`` starts them: the API (sync workers, 2 per CPU) and the events
 server (one process, 100 threads, ``EVENTS_STREAM=true``). Devices of two organizations post
 W1's load (wrk, the standard sample, bench/workload/README.md) to the API, first with no
 stream open, then with 50 streams open on the events server (token users of both
@@ -31,7 +31,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import database, gunicorn, prime_devices, wrk_errors, wrk_posts  # noqa: E402
+from bench.common import MAKE_RUN_WORKERS, database, gunicorn, prime_devices, wrk_errors, wrk_posts  # noqa: E402
 
 EVENTS_PATH = "/api/v1/monitoring/events/"
 # The p99 with streams may be this many times the p99 without, plus NOISE_MS: two runs of
@@ -293,8 +293,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=30, help="seconds of load without, then with streams")
     parser.add_argument("--streams", type=int, default=50)
     parser.add_argument("--devices", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="API gunicorn workers (default: CPUs + 1, as make run starts it)")
+    parser.add_argument("--workers", type=int, default=MAKE_RUN_WORKERS,
+                        help="API gunicorn workers (default: 2 per CPU, as make run starts it)")
     parser.add_argument("--heartbeat", type=int, default=1, help="EVENTS_HEARTBEAT_SECONDS of the events server")
     args = parser.parse_args()
 

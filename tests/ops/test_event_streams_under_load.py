@@ -18,7 +18,7 @@ HEARTBEAT_SECONDS = 1
 
 def test_fifty_streams_leave_device_posts_as_fast_as_without(start_gunicorn, database_url, app_context):
     tenants = create_tenants(devices=200)
-    api = start_gunicorn(WEB_CONCURRENCY="3")  # CPUs + 1 on this 2-core machine, as make run
+    api = start_gunicorn(WEB_CONCURRENCY="3")  # sync workers: streams must take none of them
     events = start_gunicorn(EVENTS_STREAM="true", WEB_CONCURRENCY="1", GUNICORN_THREADS="100",
                             EVENTS_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS), GUNICORN_GRACEFUL_TIMEOUT="1")
 
