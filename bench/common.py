@@ -261,20 +261,16 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-class PeakRss:
-    """Samples the summed RSS of a process tree every 200 ms; ``peak_mib`` after stop()."""
+class BackgroundSampler:
+    """A thread that samples something until the ``with`` block ends: subclasses define
+    ``_run``, which loops until ``self._stop`` is set."""
 
-    def __init__(self, pid: int):
-        self.pid, self.peak_kib, self.processes = pid, 0, 0
+    def __init__(self):
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            pids = [self.pid, *_descendants(self.pid)]
-            self.processes = max(self.processes, len(pids))
-            self.peak_kib = max(self.peak_kib, sum(_rss_kib(p) for p in pids))
-            self._stop.wait(0.2)
+        raise NotImplementedError
 
     def __enter__(self):
         self._thread.start()
@@ -283,6 +279,21 @@ class PeakRss:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+class PeakRss(BackgroundSampler):
+    """Samples the summed RSS of a process tree every 200 ms; ``peak_mib`` after the block."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_kib, self.processes = pid, 0, 0
+        super().__init__()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pids = [self.pid, *_descendants(self.pid)]
+            self.processes = max(self.processes, len(pids))
+            self.peak_kib = max(self.peak_kib, sum(_rss_kib(p) for p in pids))
+            self._stop.wait(0.2)
 
     @property
     def peak_mib(self) -> float:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg2  # noqa: E402
 
-from bench.common import BIN, MAKE_RUN_WORKERS, ROOT, free_port_run, gunicorn  # noqa: E402
+from bench.common import BIN, MAKE_RUN_WORKERS, ROOT, BackgroundSampler, free_port_run, gunicorn  # noqa: E402
 from bench.ingest import create_devices  # noqa: E402
 from bench.load import Run, device_loop, milliseconds, stored_samples, verification_lines  # noqa: E402
 
@@ -69,7 +69,7 @@ def wait_for_new_leader(directory: Path, old: str, timeout: float = 120) -> tupl
     raise RuntimeError(f"no standby was promoted within {timeout:.0f} s:\n{patroni('list', str(directory))}")
 
 
-class ReplicationLag:
+class ReplicationLag(BackgroundSampler):
     """How far the standbys' received WAL trails the leader's (``pg_stat_replication``'s
     ``write_lag``: from a commit's WAL being flushed on the leader to a standby having
     written it), sampled every 0.2 s until the crash. With asynchronous replication, what
@@ -77,8 +77,7 @@ class ReplicationLag:
 
     def __init__(self, leader_url: str):
         self.leader_url, self.samples = leader_url, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
     def _run(self) -> None:
         connection = psycopg2.connect(self.leader_url)
@@ -92,14 +91,6 @@ class ReplicationLag:
                         self.samples.append(float(lag))
         finally:
             connection.close()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
     def describe(self) -> str:
         if not self.samples:
