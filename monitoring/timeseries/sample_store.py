@@ -25,8 +25,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from monitoring.database import transaction_settings
 from monitoring.registry import ALERT_SOURCES, METRICS, MetricKey, charts_for
 from monitoring.timeseries.chart_queries import floor_hour
-from monitoring.timeseries.chart_tables import LATE_POINTS_LOCK_KEY
-from monitoring.timeseries.tables import HYPERTABLES
+from monitoring.timeseries.tables import HYPERTABLES, traffic_points
 
 register_uuid()  # uuid.UUID values travel as native uuid parameters
 
@@ -134,18 +133,6 @@ REQUEST_CRITICAL_CHECKS = (
     "INSERT INTO check_requests (device_id, requested_at) VALUES (%s, %s) ON CONFLICT DO NOTHING"
 )
 
-# A point older than the watermark a refresh has reached, or announced, lands in an hour the
-# rollups may already cover without it: its hour is marked, charts read it raw until the
-# next refresh recomputes it. Judged under the shared advisory lock, held until the commit,
-# so that no refresh can announce a watermark between this test and the commit
-# (monitoring/timeseries/rollups.py explains why that makes reads exact).
-HOLD_LATE_POINTS_LOCK = "SELECT pg_advisory_xact_lock_shared(%s)"
-MARK_LATE_HOUR = """
-    INSERT INTO rollup_backlog (device_id, hour)
-    SELECT %s::uuid, %s::timestamptz
-    WHERE %s::timestamptz < (SELECT GREATEST(watermark, pending) FROM rollup_state WHERE id = 1)
-"""
-
 # The first traffic point after a back-filled sample, per interface: its increments were
 # computed from an older predecessor and are recomputed from the back-filled counters.
 COUNTERS_AFTER = """
@@ -190,63 +177,33 @@ def _point_columns(table: Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
 POINT_COLUMN_GROUPS = {table.name: _point_columns(table) for table in HYPERTABLES}
 
 
-def _insert_points(table: Table) -> str:
-    """One INSERT for any number of one sample's rows of a hypertable: a single value for
-    each column they share, one array for each of the others, unnested."""
-    shared, varying = POINT_COLUMN_GROUPS[table.name]
-    types = {column.name: _base_type(column) for column in table.columns}
-    values = ", ".join([f"%s::{types[name]}" for name in shared] + ["rows.*"])
-    arrays = ", ".join(f"%s::{types[name]}[]" for name in varying)
-    return (f"INSERT INTO {table.name} ({', '.join(shared + varying)}) SELECT {values} FROM unnest({arrays}) AS rows"
-            " ON CONFLICT DO NOTHING")
+# The WiFi-client columns a sample's clients upsert, with their types.
+CLIENT_COLUMNS = (("mac_address", "text"), ("vendor", "text"), ("ht", "bool"), ("vht", "bool"), ("he", "bool"),
+                  ("wmm", "bool"), ("wds", "bool"), ("wps", "bool"))
 
 
-UPSERT_SNAPSHOT = """
-    INSERT INTO device_data (device_id, data, sample_time, newest_sample_time, received_at)
-    VALUES (%s::uuid, %s::jsonb, %s::timestamptz, %s::timestamptz, %s::timestamptz)
-    ON CONFLICT (device_id) DO UPDATE
-    SET data = EXCLUDED.data, sample_time = EXCLUDED.sample_time, received_at = EXCLUDED.received_at,
-        newest_sample_time = GREATEST(device_data.newest_sample_time, EXCLUDED.sample_time)
-"""
-
-# Known clients are rewritten only when something about them changed: a row rewritten on
-# every sample would bloat the table for nothing.
-UPSERT_WIFI_CLIENTS = """
-    INSERT INTO wifi_clients (organization_id, mac_address, vendor, ht, vht, he, wmm, wds, wps, created, modified)
-    SELECT %s::uuid, mac_address, vendor, ht, vht, he, wmm, wds, wps, %s::timestamptz, %s::timestamptz
-    FROM unnest(%s::text[], %s::text[], %s::bool[], %s::bool[], %s::bool[], %s::bool[], %s::bool[], %s::bool[])
-         AS c (mac_address, vendor, ht, vht, he, wmm, wds, wps)
-    ON CONFLICT (organization_id, mac_address) DO UPDATE
-    SET vendor = EXCLUDED.vendor, ht = EXCLUDED.ht, vht = EXCLUDED.vht, he = EXCLUDED.he,
-        wmm = EXCLUDED.wmm, wds = EXCLUDED.wds, wps = EXCLUDED.wps, modified = EXCLUDED.modified
-    WHERE (wifi_clients.vendor, wifi_clients.ht, wifi_clients.vht, wifi_clients.he,
-           wifi_clients.wmm, wifi_clients.wds, wifi_clients.wps)
-          IS DISTINCT FROM
-          (EXCLUDED.vendor, EXCLUDED.ht, EXCLUDED.vht, EXCLUDED.he, EXCLUDED.wmm, EXCLUDED.wds, EXCLUDED.wps)
-"""
-
-# The writes every sample makes, run as prepared statements (parsed and planned once per
-# connection: parsing and planning them cost the database more than running them), or as
-# plain statements on a connection that does not keep track of what it prepared.
-PREPARED_WRITES = {
-    **{f"insert_{table.name}": _insert_points(table) for table in HYPERTABLES},
-    "upsert_snapshot": UPSERT_SNAPSHOT,
-    "upsert_wifi_clients": UPSERT_WIFI_CLIENTS,
-    "mark_late_hour": MARK_LATE_HOUR,
-}
+def _write_parameters() -> tuple[tuple[str, str], ...]:
+    """The parameters of ``store_sample_writes`` (migration 0021), in its order, with their
+    types: the columns the sample's points share, one array per other column of each
+    hypertable, the snapshot, the WiFi clients and sessions, the late points."""
+    parameters = [(name, _base_type(traffic_points.c[name])) for name in SAMPLE_COLUMNS]
+    for table in HYPERTABLES:
+        parameters += [(f"{table.name}.{name}", f"{_base_type(table.c[name])}[]")
+                       for name in POINT_COLUMN_GROUPS[table.name][1]]
+    parameters += [("snapshot", "jsonb"), ("received_at", "timestamptz"), ("clients_organization", "uuid")]
+    parameters += [(f"clients.{name}", f"{kind}[]") for name, kind in CLIENT_COLUMNS]
+    parameters += [("sessions.id", "uuid[]"), ("sessions.wifi_client_id", "text[]"),
+                   ("sessions.interface_name", "text[]"), ("sessions.ssid", "text[]"), ("ended_sessions", "uuid[]"),
+                   ("late.device_id", "uuid[]"), ("late.hour", "timestamptz[]"), ("late.time", "timestamptz[]")]
+    return tuple(parameters)
 
 
-def _numbered(sql: str) -> str:
-    """``%s`` placeholders as ``$1``, ``$2`` … for PREPARE."""
-    parts = sql.split("%s")
-    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+WRITE_PARAMETERS = _write_parameters()
 
-
-# name -> (what PREPARE takes after the name, the EXECUTE statement with %s placeholders)
-PREPARED_WRITE_CALLS = {
-    name: (f"AS {_numbered(sql)}", f"EXECUTE {name} ({', '.join(['%s'] * sql.count('%s'))})")
-    for name, sql in PREPARED_WRITES.items()
-}
+# Every write a sample makes in one statement, a plain one (nothing to prepare: the function
+# keeps its own plans), so that it runs the same through a pooler in transaction mode.
+STORE_SAMPLE_WRITES = (
+    f"SELECT store_sample_writes({', '.join(f'%s::{kind}' for _, kind in WRITE_PARAMETERS)})")
 
 
 def _execute_prepared(cursor, connection_info: dict, name: str, device_id: uuid.UUID, *,
@@ -414,41 +371,37 @@ def create_metrics(cursor, device_id: uuid.UUID, names: dict[MetricKey, str],
 
 class WriteBatch:
     """Every write of one sample (or of one device's check results), sent to the database
-    in a single round trip."""
+    in a single round trip: the occasional writes (health, notifications, recounted
+    increments) as statements, then those every sample makes (points, snapshot, WiFi
+    clients and sessions, late points) as one call of ``store_sample_writes``. A batch
+    holds at most one sample's points, snapshot and sessions."""
 
-    def __init__(self, cursor, connection_info: dict | None = None):
-        """``connection_info``: the pooled connection's own dictionary, where it keeps what
-        it has prepared; without it, or through a pooler in transaction mode (which keeps
-        no prepared statement), the sample's writes are sent as plain statements."""
+    def __init__(self, cursor):
         self.cursor = cursor
-        self.connection_info = connection_info if connection_info is not None and prepares(connection_info) else None
         self.statements: list[bytes] = []
-        self.late_marks: list[bytes] = []
+        self.sample_writes: dict = {}  # parameter of store_sample_writes -> value
 
     def _add(self, sql: str, params) -> None:
         self.statements.append(self.cursor.mogrify(sql, params))
-
-    def _write(self, name: str, params: tuple | list) -> bytes:
-        """One of ``PREPARED_WRITES`` with its parameters, as the statement to send."""
-        if self.connection_info is None:
-            return self.cursor.mogrify(PREPARED_WRITES[name], params)
-        definition, call = PREPARED_WRITE_CALLS[name]
-        _prepare(self.cursor, self.connection_info, name, definition)
-        return self.cursor.mogrify(call, params)
 
     def _values(self, sql_head: str, sql_tail: str, columns: int, rows: list[tuple]) -> None:
         placeholders = ",".join(["(" + ",".join(["%s"] * columns) + ")"] * len(rows))
         self._add(f"{sql_head} VALUES {placeholders} {sql_tail}", [value for row in rows for value in row])
 
+    def _sample(self, device_id: uuid.UUID, time: datetime, received_at: datetime | None = None) -> None:
+        self.sample_writes.update({"device_id": device_id, "time": time})
+        if received_at is not None:
+            self.sample_writes["received_at"] = received_at
+
     def points(self, rows_by_table: dict[str, list[dict]]) -> None:
-        """One INSERT per hypertable of one sample's points (which share ``SAMPLE_COLUMNS``);
-        a resent point is skipped, not duplicated."""
+        """One sample's points (which share ``SAMPLE_COLUMNS``); a resent point is skipped,
+        not duplicated."""
         for table, rows in rows_by_table.items():
             if rows:
                 shared, varying = POINT_COLUMN_GROUPS[table]
-                self.statements.append(self._write(f"insert_{table}", [
-                    *(rows[0].get(column) for column in shared),
-                    *([row.get(column) for row in rows] for column in varying)]))
+                self.sample_writes.update({column: rows[0].get(column) for column in shared})
+                self.sample_writes.update({f"{table}.{column}": [row.get(column) for row in rows]
+                                           for column in varying})
 
     def traffic_increments(self, device_id: uuid.UUID, ifname: str, time: datetime, rx_bytes: int | None,
                            tx_bytes: int | None) -> None:
@@ -458,31 +411,31 @@ class WriteBatch:
                   (rx_bytes, tx_bytes, device_id, ifname, time))
 
     def snapshot(self, device_id: uuid.UUID, document: dict, sample_time: datetime, now: datetime) -> None:
-        self.statements.append(self._write("upsert_snapshot",
-                                           (device_id, Json(document), sample_time, sample_time, now)))
+        self._sample(device_id, sample_time, now)
+        self.sample_writes["snapshot"] = Json(document)
 
     def wifi_clients(self, organization_id: uuid.UUID, clients: list[dict], now: datetime) -> None:
         """Insert the organization's new clients; rewrite known ones only when something
         about them changed."""
         if not clients:
             return
-        columns = ("mac_address", "vendor", "ht", "vht", "he", "wmm", "wds", "wps")
-        arrays = [[client[name] for client in clients] for name in columns]
-        self.statements.append(self._write("upsert_wifi_clients", (organization_id, now, now, *arrays)))
+        self.sample_writes.update({"clients_organization": organization_id, "received_at": now})
+        self.sample_writes.update({f"clients.{name}": [client[name] for client in clients]
+                                   for name, _ in CLIENT_COLUMNS})
 
     def open_sessions(self, sessions: list[dict]) -> None:
+        """New sessions of the sample's device, starting at the sample's time."""
         if not sessions:
             return
-        columns = ("id", "device_id", "wifi_client_id", "interface_name", "ssid", "start_time", "modified")
-        self._values(f"INSERT INTO wifi_sessions ({', '.join(columns)})", "", len(columns),
-                     [tuple(s[c] for c in columns) for s in sessions])
+        self._sample(sessions[0]["device_id"], sessions[0]["start_time"], sessions[0]["modified"])
+        self.sample_writes.update({f"sessions.{name}": [session[name] for session in sessions]
+                                   for name in ("id", "wifi_client_id", "interface_name", "ssid")})
 
     def close_sessions(self, session_ids: list[uuid.UUID], at: datetime, now: datetime) -> None:
-        """Sessions end ``at`` (never before they started: a sample sent as current may be
-        older than the one that opened them)."""
+        """Sessions of the sample's device end ``at`` (never before they started: a sample
+        sent as current may be older than the one that opened them)."""
         if session_ids:
-            self._add("UPDATE wifi_sessions SET stop_time = GREATEST(start_time, %s), modified = %s WHERE id = ANY(%s)",
-                      (at, now, list(session_ids)))
+            self.sample_writes.update({"time": at, "received_at": now, "ended_sessions": list(session_ids)})
 
     def metric_health(self, metric: MetricState, *, value: float, at: datetime) -> None:
         """The metric's new flags, after a reading of ``value`` at ``at``. A metric turning
@@ -518,7 +471,8 @@ class WriteBatch:
 
     def points_at(self, device_id: uuid.UUID, time: datetime) -> None:
         """Points of the device were written at ``time``: mark their hour if it is late."""
-        self.late_marks.append(self._write("mark_late_hour", (device_id, floor_hour(time.astimezone(UTC)), time)))
+        for name, value in (("device_id", device_id), ("hour", floor_hour(time.astimezone(UTC))), ("time", time)):
+            self.sample_writes.setdefault(f"late.{name}", []).append(value)
 
     def recovery_request(self, device_id: uuid.UUID, now: datetime) -> None:
         """Ask the worker to run a critical device's critical checks now: it is sending data."""
@@ -532,15 +486,12 @@ class WriteBatch:
         self._add("UPDATE devices SET management_ip = NULL WHERE id = %s", (device_id,))
 
     def execute(self) -> None:
-        """Send every write; the late-point marks last, so that the lock they take is held
-        for as short a time as possible before the commit."""
-        if self.late_marks:
-            self._add(HOLD_LATE_POINTS_LOCK, (LATE_POINTS_LOCK_KEY,))
-            self.statements += self.late_marks
-        if self.connection_info is not None:
-            # The prepared writes' generic plans: a custom plan for each sample's arrays
-            # would cost the planning they were prepared to save.
-            self.statements.insert(0, b"SET LOCAL plan_cache_mode = force_generic_plan")
+        """Send every write: the statements, then the sample's writes, whose late-point
+        marks come last so that the lock they take is held as briefly as possible before
+        the commit."""
+        if self.sample_writes:
+            self.statements.append(self.cursor.mogrify(STORE_SAMPLE_WRITES, [
+                self.sample_writes.get(name, [] if kind.endswith("[]") else None) for name, kind in WRITE_PARAMETERS]))
         if self.statements:
             self.cursor.execute(b";\n".join(self.statements))
-            self.statements, self.late_marks = [], []
+            self.statements, self.sample_writes = [], {}

@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 
 from monitoring.extensions import db
 from monitoring.models import DeviceData, Metric, WifiClient, WifiSession
+from monitoring.timeseries import sample_store
 from tests.ingest.test_device_samples import RESOURCES, client_entry, count, interface, post, rows, sample, wireless
 
 TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"
@@ -263,27 +264,15 @@ def test_a_sample_refused_once_begun_leaves_the_pooled_connections_as_they_came(
             connection.close()
 
 
-def test_directly_connected_the_writes_are_prepared_and_run_with_generic_plans(client, device, app):
-    """Directly connected, a sample's writes are prepared once per connection and run with
-    their generic plans: planned once, not on every sample."""
-    for n in (1, 2):
-        assert post(client, device, sample(interface("eth0", n, n), resources=RESOURCES)).status_code == 200
+def test_the_sample_writes_call_passes_what_the_function_takes(app):
+    """A sample's writes are one call of ``store_sample_writes`` (migration 0021): the
+    parameters the call sends are, in order, of the types the function takes."""
     with app.app_context():
-        engine = db.engine
-    pooled = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
-    try:
-        plans = {}
-        for connection in pooled:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT name, generic_plans, custom_plans FROM pg_prepared_statements")
-                for name, generic, custom in cursor.fetchall():
-                    totals = plans.setdefault(name, [0, 0])
-                    totals[0] += generic
-                    totals[1] += custom
-            connection.rollback()
-    finally:
-        for connection in pooled:
-            connection.close()
-    for name in ("insert_traffic_points", "insert_cpu_points", "upsert_snapshot", "mark_late_hour"):
-        generic, custom = plans[name]
-        assert generic >= 1 and custom == 0, name
+        declared = db.session.execute(text(
+            "SELECT array(SELECT format_type(t, NULL) FROM unnest(proargtypes) AS t) FROM pg_proc"
+            " WHERE proname = 'store_sample_writes'")).scalar_one()
+    aliases = {"timestamp with time zone": "timestamptz", "double precision": "float8", "smallint": "int2",
+               "bigint": "int8", "boolean": "bool"}
+    sent = [kind for _, kind in sample_store.WRITE_PARAMETERS]
+    assert [aliases.get(kind.removesuffix("[]"), kind.removesuffix("[]")) + "[]" * kind.endswith("[]")
+            for kind in declared] == sent

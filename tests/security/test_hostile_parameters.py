@@ -694,10 +694,10 @@ ASSEMBLED_SQL = {
         "explain prefixes EXPLAIN for benchmarks",
     ),
     "monitoring/timeseries/sample_store.py": (
-        {"alert_points", "_insert_points", "WriteBatch._values", "WriteBatch.open_sessions"},
-        "table and column names (and column types) from our table definitions and the alert registry, "
-        "values as %s placeholders that psycopg2 fills in (one multi-row INSERT per table, or one array "
-        "per column of a prepared INSERT)",
+        {"alert_points", "<module>", "WriteBatch._values"},
+        "table and column names from our table definitions and the alert registry, values as %s "
+        "placeholders that psycopg2 fills in (a multi-row INSERT, or the call of store_sample_writes whose "
+        "placeholders carry the column types of our table definitions, at import)",
     ),
     "monitoring/timeseries/check_store.py": (
         {"insert_points"},

@@ -187,7 +187,7 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
             state.metrics.update(sample_store.create_metrics(
                 cursor, device.id, missing, current_app.config["AUTO_CHARTS"], connection.info))
 
-        batch = sample_store.WriteBatch(cursor, connection.info)
+        batch = sample_store.WriteBatch(cursor)
         batch.points(points.rows)
         if state.newest_time is not None and sample_time < state.newest_time:
             _recount_successors(cursor, batch, device.id, sample_time, points.rows.get("traffic_points", []))
