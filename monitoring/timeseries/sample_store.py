@@ -4,7 +4,8 @@ A sample costs four round trips besides the pool's liveness check: the device an
 (outside any transaction); BEGIN with the device's state, read and locked in one statement
 (status, previous counters, metrics with their alert settings, open WiFi sessions); one
 batch carrying every write (points, snapshot, WiFi clients and sessions, health flags,
-status), those every sample makes as prepared statements taking arrays; and the COMMIT.
+status), those every sample makes as one call of a server-side function taking arrays
+(``store_sample_writes``, migration 0021); and the COMMIT.
 Statements are fixed strings built from our own table definitions; request values only ever
 travel as parameters, adapted by psycopg2.
 """
