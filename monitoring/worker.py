@@ -165,25 +165,27 @@ def _run_requested_checks():
     return runs.run_requested_checks()
 
 
+def _deliver_from_outbox(channel, *, retention_setting: str, what: str):
+    """One outbox's due deliveries sent and its old rows pruned; None when there was nothing
+    to do. ``channel``: a module with ``deliver_due``, ``Policy`` and ``prune``."""
+    config = current_app.config
+    summary = channel.deliver_due(policy=channel.Policy.from_config(config))
+    pruned = channel.prune(older_than=timedelta(days=config[retention_setting]))
+    if summary.is_empty and not pruned:
+        return None
+    return f"{summary}; {pruned} old {what} pruned"
+
+
 def _deliver_webhooks():
     """Due deliveries, within ``WEBHOOK_RUN_MAX_SECONDS`` whatever the receivers do, so the
     jobs after this one in the pass are not held up."""
-    config = current_app.config
-    summary = webhooks.deliver_due(policy=webhooks.Policy.from_config(config))
-    pruned = webhooks.prune(older_than=timedelta(days=config["WEBHOOK_DELIVERIES_RETENTION_DAYS"]))
-    if summary.is_empty and not pruned:
-        return None
-    return f"{summary}; {pruned} old deliveries pruned"
+    return _deliver_from_outbox(webhooks, retention_setting="WEBHOOK_DELIVERIES_RETENTION_DAYS", what="deliveries")
 
 
 def _deliver_emails():
     """Due notification e-mails (``docs/alerting.md``, "E-mail notifications")."""
-    config = current_app.config
-    summary = emails.deliver_due(policy=emails.Policy.from_config(config))
-    pruned = emails.prune(older_than=timedelta(days=config["EMAIL_DELIVERIES_RETENTION_DAYS"]))
-    if summary.is_empty and not pruned:
-        return None
-    return f"{summary}; {pruned} old e-mail deliveries pruned"
+    return _deliver_from_outbox(emails, retention_setting="EMAIL_DELIVERIES_RETENTION_DAYS",
+                                what="e-mail deliveries")
 
 
 def _release_held_notifications():
