@@ -64,12 +64,15 @@ class Cluster:
 
 
 @contextmanager
-def database_cluster():
-    """A fresh cluster with the same settings as ``make run`` (durable: fsync on), migrated."""
-    directory = Path(tempfile.mkdtemp(prefix="monitoring-bench-db."))
+def database_cluster(kept: Path | None = None):
+    """A fresh cluster with the same settings as ``make run`` (durable: fsync on), migrated;
+    or the one kept in the data directory ``kept``, made there the first time, stopped but
+    not removed afterwards (for measurements that need a long bulk load first)."""
+    directory = Path(tempfile.mkdtemp(prefix="monitoring-bench-db.")) if kept is None else kept.parent
     directory.chmod(0o755)
     port = free_port()
-    cluster = Cluster(f"postgresql://postgres@127.0.0.1:{port}/monitoring", directory / "data", port)
+    cluster = Cluster(f"postgresql://postgres@127.0.0.1:{port}/monitoring",
+                      directory / "data" if kept is None else kept, port)
     try:
         cluster.start()
         env = dict(os.environ, DATABASE_URL=cluster.url)
@@ -78,7 +81,8 @@ def database_cluster():
         yield cluster
     finally:
         subprocess.run(["bash", "scripts/db.sh", "stop", str(cluster.data_dir)], cwd=ROOT)
-        shutil.rmtree(directory, ignore_errors=True)
+        if kept is None:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @contextmanager

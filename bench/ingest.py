@@ -38,6 +38,22 @@ from bench.common import (  # noqa: E402
 POINTS_PER_SAMPLE = 15
 
 
+def kept_history(database_url: str, *, devices: int) -> list[dict]:
+    """The bulk-loaded devices a kept cluster already has (``load_history``'s result), if
+    there are enough of them; else nothing."""
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("""SELECT id, key, substring(name FROM 11)::int FROM devices
+                              WHERE name LIKE 'bench-dev-%' ORDER BY 3""")
+            rows = cursor.fetchall()
+    finally:
+        connection.close()
+    if len(rows) < devices:
+        return []
+    return [{"id": str(device_id), "key": key, "index": index} for device_id, key, index in rows]
+
+
 def create_devices(database_url: str, count: int) -> list[dict]:
     os.environ["DATABASE_URL"] = database_url
     from monitoring import create_app
@@ -99,13 +115,20 @@ def main() -> int:
     parser.add_argument("--history-days", type=int, default=0,
                         help="first bulk-load this many days of history (the scale run uses 30)")
     parser.add_argument("--history-devices", type=int, default=1000)
+    parser.add_argument("--keep-cluster", type=Path, metavar="DATA_DIR",
+                        help="keep the database cluster in this directory and use it again next time: "
+                             "the history is loaded only once (30 days x 1,000 devices take about 35 GB)")
     parser.add_argument("--pgbouncer", action="store_true",
                         help="serve through PgBouncer in transaction pooling mode (DB_TRANSACTION_POOLING=1)")
     args = parser.parse_args()
 
-    with database_cluster() as cluster:
+    with database_cluster(kept=args.keep_cluster) as cluster:
         database_url = cluster.url
-        if args.history_days:
+        history = kept_history(database_url, devices=max(args.history_devices, args.devices))
+        if args.history_days and history:
+            devices = history[: args.devices]
+            print(f"history kept in {args.keep_cluster}: {len(history)} devices, {stored(database_url)[0]} points")
+        elif args.history_days:
             began = time.monotonic()
             print(f"loading {args.history_days} days x {args.history_devices} devices of history ...", flush=True)
             history = load_history(database_url, devices=max(args.history_devices, args.devices),

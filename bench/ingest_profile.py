@@ -82,10 +82,9 @@ def main() -> int:
 
         def store(index: int, seq: int) -> None:
             body, device = bodies[seq][index], devices[index]
-            with samples.sample_connection() as connection:  # as the POST's view does
-                found = device_by_key(DEVICE_SAMPLE_KEY, samples.find_device(connection, uuid.UUID(device["id"])),
-                                      device["key"])
-                samples.receive(connection, device=found, stream=io.BytesIO(body), content_length=len(body),
+            with samples.begun_sample(uuid.UUID(device["id"])) as sample:  # as the POST's view does
+                device_by_key(DEVICE_SAMPLE_KEY, sample.device, device["key"])
+                samples.receive(sample, stream=io.BytesIO(body), content_length=len(body),
                                 mimetype="application/json", time=None, current=False)
 
         with create_app().app_context():

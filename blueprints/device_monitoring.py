@@ -64,11 +64,11 @@ def post_device_data(args, pk):
     The sample is written (snapshot, metric points, WiFi sessions, health) before the answer:
     200 means it is stored. Resending a sample with the same `time` adds nothing.
     """
-    with samples.sample_connection() as connection:
-        device = device_by_key(DEVICE_SAMPLE_KEY, samples.find_device(connection, pk), args.get("key"))
+    with samples.begun_sample(pk) as sample:
+        device_by_key(DEVICE_SAMPLE_KEY, sample.device, args.get("key"))
         points = samples.receive(
-            connection, device=device, stream=request.stream, content_length=request.content_length,
-            mimetype=request.mimetype, time=args.get("time"), current=bool(args.get("current")),
+            sample, stream=request.stream, content_length=request.content_length, mimetype=request.mimetype,
+            time=args.get("time"), current=bool(args.get("current")),
         )
     record_points_written(points)  # committed: count what the sample stored
     return Response(b"", status=200, mimetype="application/json")

@@ -20,7 +20,7 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     converters.register(app)
     db.init_app(app)
     with app.app_context():
-        database.init_app(app, list(db.engines.values()))
+        database.init_app(app, [*db.engines.values(), database.init_sample_engine(app)])
     replicas.init_app(app)
     app.teardown_appcontext(remove_session)  # runs before Flask-SQLAlchemy's (reverse order)
     migrate.init_app(app, db, directory=str(_migrations_dir()))

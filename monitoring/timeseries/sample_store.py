@@ -1,11 +1,11 @@
 """All SQL of storing one device sample: the busiest path of the service.
 
-A sample costs four round trips besides the pool's liveness check: the device and its key
-(outside any transaction); BEGIN with the device's state, read and locked in one statement
-(status, previous counters, metrics with their alert settings, open WiFi sessions); one
-batch carrying every write (points, snapshot, WiFi clients and sessions, health flags,
-status), those every sample makes as one call of a server-side function taking arrays
-(``store_sample_writes``, migration 0021); and the COMMIT.
+A sample costs two round trips: BEGIN with the device, its key and its state, read and the
+state locked in one statement (status, previous counters, metrics with their alert
+settings, open WiFi sessions); then one batch carrying every write (points, snapshot, WiFi
+clients and sessions, health flags, status), those every sample makes as one call of a
+server-side function taking arrays (``store_sample_writes``, migration 0021), and the
+COMMIT. docs/timeseries.md, "Writing a sample".
 Statements are fixed strings built from our own table definitions; request values only ever
 travel as parameters, adapted by psycopg2.
 """
@@ -94,23 +94,14 @@ class DeviceState:
     open_sessions: list[OpenSession] = field(default_factory=list)
 
 
-LOAD_DEVICE = """
-    SELECT d.id, d.name, d.key, d.is_deactivated, d.organization_id, l.location_id, l.floorplan_id
-    FROM devices d
-    JOIN organizations o ON o.id = d.organization_id AND o.is_active
-    LEFT JOIN device_locations l ON l.device_id = d.id
-    WHERE d.id = %(device_id)s
-"""
-
-# FOR UPDATE OF the status row: samples of one device are stored one at a time, since
-# counter increments depend on the previous sample and health on the stored flags.
-LOCK_DEVICE_STATE = """
+# A device's state as a sample needs it; ``{device}``: the expression of its id.
+DEVICE_STATE = """
     SELECT m.status,
            s.sample_time,
            s.newest_sample_time,
            (SELECT coalesce(jsonb_object_agg(i->>'name',
                                              jsonb_build_array(i->'statistics'->'rx_bytes',
-                                                               i->'statistics'->'tx_bytes')), '{}')
+                                                               i->'statistics'->'tx_bytes')), '{{}}')
               FROM jsonb_array_elements(CASE jsonb_typeof(s.data->'interfaces')
                                         WHEN 'array' THEN s.data->'interfaces' ELSE '[]' END) i
              WHERE jsonb_typeof(i) = 'object' AND i->>'name' IS NOT NULL) AS counters,
@@ -125,8 +116,24 @@ LOCK_DEVICE_STATE = """
              WHERE w.device_id = m.device_id AND w.stop_time IS NULL) AS open_sessions
     FROM device_monitoring m
     LEFT JOIN device_data s ON s.device_id = m.device_id
-    WHERE m.device_id = %(device_id)s
+    WHERE m.device_id = {device}
     FOR UPDATE OF m
+"""
+
+# FOR UPDATE OF the status row: samples of one device are stored one at a time, since
+# counter increments depend on the previous sample and health on the stored flags.
+LOCK_DEVICE_STATE = DEVICE_STATE.format(device="%(device_id)s")
+
+# The device if it exists in an active organization, with its state locked as above: a
+# sample's first round trip. The state is locked before the key is judged (in Python, in
+# constant time): a wrong key holds the row only until the rollback that follows at once.
+BEGIN_SAMPLE = f"""
+    SELECT d.id, d.name, d.key, d.is_deactivated, d.organization_id, l.location_id, l.floorplan_id, state.*
+    FROM devices d
+    JOIN organizations o ON o.id = d.organization_id AND o.is_active
+    LEFT JOIN device_locations l ON l.device_id = d.id
+    LEFT JOIN LATERAL ({DEVICE_STATE.format(device="d.id")}) state ON true
+    WHERE d.id = %(device_id)s
 """
 
 # One pending request per device, whatever the number of samples that ask.
@@ -151,7 +158,7 @@ COUNTERS_BEFORE = """
 """
 
 
-PREPARED = {"load_device": LOAD_DEVICE, "lock_device_state": LOCK_DEVICE_STATE}
+PREPARED = {"begin_sample": BEGIN_SAMPLE, "lock_device_state": LOCK_DEVICE_STATE}
 
 # The type each column's values travel in to a points insert: the base type, without length
 # or precision, so that the INSERT itself checks them as it checks single values.
@@ -209,8 +216,8 @@ STORE_SAMPLE_WRITES = (
 
 def _execute_prepared(cursor, connection_info: dict, name: str, device_id: uuid.UUID, *,
                       before: str = "") -> None:
-    """Run one of the two per-sample reads as a server-side prepared statement: they are
-    planned once per connection instead of on every sample. ``connection_info`` lives as
+    """Run one of the state reads as a server-side prepared statement: they are planned once
+    per connection instead of on every sample. ``connection_info`` lives as
     long as the pooled connection (and is emptied with it), so is the set of what that
     connection has prepared. ``before``: a statement sent in the same round trip.
 
@@ -241,12 +248,12 @@ def _prepare(cursor, connection_info: dict, name: str, definition: str) -> None:
 
 @contextmanager
 def sample_transaction(connection) -> Iterator[None]:
-    """The connection in autocommit mode while a sample is stored: reading the device takes
-    no transaction, and the sample's own is begun by a statement that travels with its first
-    read (:func:`begin_with_device_state`) instead of the driver's own round trip, and ends
-    with :func:`commit`. Whatever is left open (an error, a refused sample) is rolled back,
-    and the connection goes back to its pool as it came; one that cannot even roll back is
-    broken, and is dropped from the pool."""
+    """The connection in autocommit mode while a sample is stored: the sample's transaction
+    is begun by a statement that travels with its first read (:func:`begin_sample`) and
+    committed by one that travels with its writes (``WriteBatch.execute(commit=True)``),
+    instead of the driver's own round trips. Whatever is left open (an error, a refused
+    sample) is rolled back, and the connection goes back to its pool as it came; one that
+    cannot even roll back is broken, and is dropped from the pool."""
     dbapi_connection = connection.dbapi_connection
     dbapi_connection.autocommit = True
     try:
@@ -261,13 +268,6 @@ def sample_transaction(connection) -> Iterator[None]:
             connection.invalidate()
 
 
-def load_device(cursor, device_id: uuid.UUID, connection_info: dict) -> SampleDevice | None:
-    """The device if it exists in an active organization."""
-    _execute_prepared(cursor, connection_info, "load_device", device_id)
-    row = cursor.fetchone()
-    return SampleDevice(*row) if row else None
-
-
 def _metric_state(row: list) -> MetricState:
     (metric_id, configuration, key, field_name, ifname, healthy, tolerant,
      has_alert, is_active, operator, threshold, tolerance) = row
@@ -278,30 +278,26 @@ def _metric_state(row: list) -> MetricState:
 def lock_device_state(cursor, device_id: uuid.UUID, connection_info: dict) -> DeviceState:
     """The device's state, its row locked until the end of the transaction."""
     _execute_prepared(cursor, connection_info, "lock_device_state", device_id)
-    return _device_state(cursor)
+    return _device_state(cursor.fetchone())
 
 
-def commit(cursor) -> None:
-    """Commit the transaction :func:`begin_with_device_state` began. Sent on its own, once
-    every write has succeeded: a COMMIT sent along with the writes would commit them even
-    when the client that sent them is gone (a worker killed mid-sample) and will never
-    answer."""
-    cursor.execute("COMMIT")
+def begin_sample(cursor, device_id: uuid.UUID, connection_info: dict) -> tuple[SampleDevice, DeviceState] | None:
+    """Begin a sample's transaction, read the device (None: not found, or its organization
+    is disabled) and read and lock its state, in one round trip (the connection is in
+    autocommit mode: :func:`sample_transaction`)."""
+    _execute_prepared(cursor, connection_info, "begin_sample", device_id, before="BEGIN; ")
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return SampleDevice(*row[:7]), _device_state(row[7:])
 
 
-def begin_with_device_state(cursor, device_id: uuid.UUID, connection_info: dict) -> DeviceState:
-    """Begin a transaction and lock and read the device's state, in one round trip (the
-    connection is in autocommit mode: :func:`sample_transaction`)."""
-    _execute_prepared(cursor, connection_info, "lock_device_state", device_id, before="BEGIN; ")
-    return _device_state(cursor)
-
-
-def _device_state(cursor) -> DeviceState:
-    status, snapshot_time, newest_time, counters, metrics, sessions = cursor.fetchone()
+def _device_state(row) -> DeviceState:
+    status, snapshot_time, newest_time, counters, metrics, sessions = row
     state = DeviceState(status=status, snapshot_time=snapshot_time, newest_time=newest_time,
                         snapshot_counters=counters)
-    for row in metrics:
-        metric = _metric_state(row)
+    for metric_row in metrics:
+        metric = _metric_state(metric_row)
         state.metrics[(metric.configuration, metric.ifname)] = metric
     state.open_sessions = [OpenSession(uuid.UUID(s[0]), s[1], s[2], s[3]) for s in sessions]
     return state
@@ -486,13 +482,18 @@ class WriteBatch:
     def clear_management_ip(self, device_id: uuid.UUID) -> None:
         self._add("UPDATE devices SET management_ip = NULL WHERE id = %s", (device_id,))
 
-    def execute(self) -> None:
+    def execute(self, *, commit: bool = False) -> None:
         """Send every write: the statements, then the sample's writes, whose late-point
         marks come last so that the lock they take is held as briefly as possible before
-        the commit."""
+        the commit; with ``commit``, the COMMIT too, in the same round trip. PostgreSQL runs
+        none of a message's statements after one that failed, so a failed write leaves the
+        transaction open, for the caller to roll back: nothing is committed unless every
+        write succeeded."""
         if self.sample_writes:
             self.statements.append(self.cursor.mogrify(STORE_SAMPLE_WRITES, [
                 self.sample_writes.get(name, [] if kind.endswith("[]") else None) for name, kind in WRITE_PARAMETERS]))
+        if commit:
+            self.statements.append(b"COMMIT")
         if self.statements:
             self.cursor.execute(b";\n".join(self.statements))
             self.statements, self.sample_writes = [], {}

@@ -492,18 +492,16 @@ def test_rejected_samples_write_nothing(client, device):
 
 
 def test_a_failure_mid_write_leaves_nothing(client, device, monkeypatch):
-    """Every write of the sample has been sent when the failure strikes: nothing may stay."""
+    """Every write of the sample has run when a statement fails, in the message that also
+    carries the COMMIT: nothing may stay."""
+    import psycopg2
+
     from monitoring.timeseries import sample_store
 
-    real_execute = sample_store.WriteBatch.execute
-
-    def execute_then_fail(self):
-        real_execute(self)
-        raise RuntimeError("connection lost before commit")
-
-    monkeypatch.setattr(sample_store.WriteBatch, "execute", execute_then_fail)
+    real_writes = sample_store.STORE_SAMPLE_WRITES
+    monkeypatch.setattr(sample_store, "STORE_SAMPLE_WRITES", real_writes + "; SELECT 1 / 0")
     document = sample(wireless("wlan0", [client_entry("aa:00:00:00:00:07")], rx=10, tx=10), resources=RESOURCES)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(psycopg2.errors.DivisionByZero):
         post(client, device, document)
     for table in ("traffic_points", "wifi_client_points", "cpu_points", "memory_points", "disk_points"):
         assert count(table, device) == 0
@@ -511,7 +509,7 @@ def test_a_failure_mid_write_leaves_nothing(client, device, monkeypatch):
     assert sessions(device) == []
     assert db.session.get(WifiClient, (device.organization_id, "aa:00:00:00:00:07")) is None
     assert status_of(device) == "unknown"
-    monkeypatch.setattr(sample_store.WriteBatch, "execute", real_execute)
+    monkeypatch.setattr(sample_store, "STORE_SAMPLE_WRITES", real_writes)
     assert post(client, device, document).status_code == 200  # the connection went back clean
     assert count("cpu_points", device) == 1
 

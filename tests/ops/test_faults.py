@@ -225,12 +225,15 @@ def test_database_restart_under_load_answers_503_fast_and_recovers_without_losin
 
 # A lock held from the test pins the worker at a chosen point of the sample's transaction:
 # the device's state row is the sample's first lock (no point written yet); the snapshot row
-# is written after the points, in the same batch. (stage, lock, points written when pinned)
+# is written after the points, in the message that also carries the COMMIT. Once that
+# message is sent, the database finishes it whether or not the worker lives to answer: the
+# sample is stored whole, unanswered, and the device's resend adds nothing. What must never
+# happen is half a sample. (stage, lock, points written when pinned, stored in the end)
 STAGES = [
     ("waiting for the device's state, nothing written yet",
-     "SELECT 1 FROM device_monitoring WHERE device_id = %s FOR UPDATE", False),
-    ("its points inserted, not committed",
-     "SELECT 1 FROM device_data WHERE device_id = %s FOR UPDATE", True),
+     "SELECT 1 FROM device_monitoring WHERE device_id = %s FOR UPDATE", False, False),
+    ("its points inserted, the COMMIT sent with them",
+     "SELECT 1 FROM device_data WHERE device_id = %s FOR UPDATE", True, True),
 ]
 
 
@@ -285,7 +288,7 @@ def _wait_gone(observer, backend_pid: int, seconds: float = 10) -> None:
             time.sleep(0.02)
 
 
-def test_worker_killed_mid_sample_stores_nothing_and_the_resend_stores_everything(
+def test_worker_killed_mid_sample_stores_all_or_nothing_and_the_resend_stores_everything(
         start_gunicorn, make, database_url):
     server = start_gunicorn()
     created = make.device(make.org())
@@ -295,9 +298,10 @@ def test_worker_killed_mid_sample_stores_nothing_and_the_resend_stores_everythin
     assert set(stored_points(database_url, device.id).values()) == {POINTS_PER_SAMPLE}
 
     unsent: list[tuple[datetime, int]] = []
+    stored = [first]
     with closing_connection(database_url) as observer, \
             closing_connection(database_url, autocommit=False) as blocker:
-        for seq, (stage, lock_sql, points_written) in enumerate(STAGES, start=1):
+        for seq, (stage, lock_sql, points_written, stored_in_the_end) in enumerate(STAGES, start=1):
             workers = server.worker_pids()
             sample_time = datetime.now(UTC)
             with blocker.cursor() as cursor:
@@ -313,12 +317,13 @@ def test_worker_killed_mid_sample_stores_nothing_and_the_resend_stores_everythin
                 blocker.rollback()  # the lock goes; the orphaned session finds its client gone
             assert isinstance(outcome[0], requests.ConnectionError), (stage, outcome)
             _wait_gone(observer, backend_pid)
+            if stored_in_the_end:
+                stored.append(sample_time)
             points = stored_points(database_url, device.id)
-            assert sample_time not in points, f"{stage}: {points[sample_time]} points stored"
-            assert set(points) == {first}, stage
+            assert points == {t: POINTS_PER_SAMPLE for t in stored}, stage
             with observer.cursor() as cursor:
                 cursor.execute("SELECT sample_time FROM device_data WHERE device_id = %s", (device.id,))
-                assert cursor.fetchone()[0] == first, f"{stage}: the snapshot changed"
+                assert cursor.fetchone()[0] == stored[-1], f"{stage}: the snapshot is not the last stored sample's"
             unsent.append((sample_time, seq))
 
             deadline = time.monotonic() + 20  # the master replaces the worker

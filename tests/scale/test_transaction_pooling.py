@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from config import database_url, engine_options
 from monitoring import worker
-from monitoring.database import transaction_settings
+from monitoring.database import SAMPLE_ENGINE, transaction_settings
 from monitoring.extensions import db
 from monitoring.services.checks import runs
 from tests.charts.support import sample_document
@@ -65,8 +65,7 @@ def test_device_posts_from_many_clients_at_once(pooled, primary_url, make, org):
         thread.join()
     assert failures == []
     # Nothing prepared: the writes travel as plain statements through the pooler.
-    with pooled.app_context():
-        engine = db.engine
+    engine = pooled.extensions[SAMPLE_ENGINE]  # the device POST's engine
     pooled_connections = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
     try:
         assert pooled_connections

@@ -113,26 +113,27 @@ def _create_devices(organization: Organization, profiles: list[network.Profile],
     return devices
 
 
-def _store(connection, device: sample_store.SampleDevice, access_point: network.AccessPoint,
-           start: datetime, when: datetime) -> None:
+def _store(connection, device_id: uuid.UUID, access_point: network.AccessPoint, start: datetime,
+           when: datetime) -> None:
     """One sample of ``when`` through the ingest path (one within the last five minutes is
     real time: it sets the device's health)."""
     at = (when - start).total_seconds()
-    ingest.store_sample(connection, device=device, document=access_point.sample(at), time=when, current=False)
+    device, state = ingest.begin(connection, device_id)
+    ingest.store_sample(connection, device=device, state=state, document=access_point.sample(at), time=when,
+                        current=False)
 
 
 def _store_device(connection, device_id: uuid.UUID, access_point: network.AccessPoint, *, start: datetime,
                   first: datetime, interval: timedelta) -> int:
     """A device's samples from ``first`` on, every ``interval`` up to the present, then one
     real-time sample; returns how many."""
-    target = ingest.find_device(connection, device_id)
     count, when, now = 0, first, utcnow()
     while when < now:
-        _store(connection, target, access_point, start, when)
+        _store(connection, device_id, access_point, start, when)
         count, when = count + 1, when + interval
         if when >= now:
             now = utcnow()  # the bulk took a while: catch up with the present
-    _store(connection, target, access_point, start, now)
+    _store(connection, device_id, access_point, start, now)
     return count + 1
 
 
@@ -152,7 +153,7 @@ def _bulk_connection() -> Iterator:
                 # latest few samples, never leave half of one.
                 cursor.execute("SET synchronous_commit TO off")
             connection.commit()
-        with sample_store.sample_transaction(connection):  # as ingest.store_sample needs it
+        with sample_store.sample_transaction(connection):  # as ingest.begin needs it
             yield connection
     finally:
         connection.close()

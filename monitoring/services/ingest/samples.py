@@ -1,7 +1,7 @@
 """Receiving a device's NetJSON DeviceMonitoring sample (docs/api.md §4, §6).
 
 The checks run in the reference's order: device (404), key (403), deactivated (404) — the
-view judges the device ``find_device`` found against its key (``monitoring/auth.py``) —
+view judges the device ``begun_sample`` found against its key (``monitoring/auth.py``) —
 then body (415/413/400), schema (400), ``time`` (400). Then everything the sample produces
 is written in one transaction: the snapshot, the points, the metric rows, the WiFi sessions
 and the health changes. The caller answers 200 only after the commit, so an acknowledged
@@ -13,45 +13,72 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg2
 from flask import current_app
 from flask_smorest import abort
 
-from monitoring import netjson
-from monitoring.extensions import db
+from monitoring import database, netjson
 from monitoring.models import utcnow
 from monitoring.services.health import judging
 from monitoring.services.ingest import points as sample_points
 from monitoring.services.ingest.session_plan import plan_sessions
 from monitoring.timeseries import retention, sample_store
-from monitoring.timeseries.sample_store import SampleDevice
+from monitoring.timeseries.sample_store import DeviceState, SampleDevice
 
 TIME_FORMAT = "%d-%m-%Y_%H:%M:%S.%f"
 JSON_TYPES = ("application/json",)
 
 
+@dataclass(frozen=True)
+class BegunSample:
+    """A sample's connection, its transaction begun, with the device (None: not found) and
+    the device's state, locked until the transaction ends."""
+
+    connection: Any
+    device: SampleDevice | None
+    state: DeviceState | None
+
+
 @contextmanager
-def sample_connection() -> Iterator:
-    """A pooled DBAPI connection of its own for one sample, rather than the ORM session:
-    this is the busiest endpoint, and the session's bookkeeping cost more than the SQL. The
-    connection is in autocommit mode meanwhile: reading the device takes no transaction, and
-    the sample's own begins with its first read of the device's state; anything left
-    uncommitted is rolled back."""
-    raw = db.engine.raw_connection()
-    try:
-        with sample_store.sample_transaction(raw):
-            yield raw
-    finally:
-        raw.close()
+def begun_sample(device_id: uuid.UUID) -> Iterator[BegunSample]:
+    """A pooled DB-API connection of its own for one sample, rather than the ORM session
+    (this is the busiest endpoint, and the session's bookkeeping cost more than the SQL),
+    with the sample's transaction begun and the device and its state read: one round trip.
+    The connection is in autocommit mode meanwhile (``sample_store.sample_transaction``);
+    anything left uncommitted is rolled back.
+
+    The pool hands out connections untested (``database.init_sample_engine``): when the
+    database dropped this one (a restart, a failover), the first read fails before anything
+    was written, and the sample begins again, once, on a new connection. The others in the
+    pool are as old as this one, so they are let go too."""
+    engine = database.sample_engine()
+    for retry in (False, True):
+        raw = engine.raw_connection()
+        try:
+            with sample_store.sample_transaction(raw):
+                try:
+                    found = begin(raw, device_id)
+                except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+                    if retry or not engine.dialect.is_disconnect(error, raw.dbapi_connection, None):
+                        raise
+                    engine.dispose()
+                    continue
+                device, state = found or (None, None)
+                yield BegunSample(raw, device, state)
+                return
+        finally:
+            raw.close()
 
 
-def find_device(connection, device_id: uuid.UUID) -> SampleDevice | None:
-    """The device, with its key, if it exists in an active organization (a prepared
-    statement: the first of a sample's four round trips)."""
+def begin(connection, device_id: uuid.UUID) -> tuple[SampleDevice, DeviceState] | None:
+    """Begin a sample's transaction on ``connection`` (in autocommit mode) and read the
+    device and its locked state; None: no such device in an active organization."""
     with connection.cursor() as cursor:
-        return sample_store.load_device(cursor, device_id, connection.info)
+        return sample_store.begin_sample(cursor, device_id, connection.info)
 
 
 def _no_constants(name: str) -> Any:
@@ -163,16 +190,15 @@ def validate(document: Any, text: str, may_not_fit: bool) -> dict:
     return netjson.replace_unstorable_characters(document, text)
 
 
-def store_sample(connection, *, device: SampleDevice, document: dict, time: datetime | None,
-                 current: bool) -> dict:
-    """Write everything a validated sample produces, in one transaction; returns the number
-    of points per hypertable (resent points included, though the database skips them).
-    ``connection`` is in autocommit mode (``sample_store.sample_transaction``): the
-    transaction begins with the first read of the device's state."""
+def store_sample(connection, *, device: SampleDevice, state: DeviceState, document: dict,
+                 time: datetime | None, current: bool) -> dict:
+    """Write everything a validated sample produces and commit; returns the number of points
+    per hypertable (resent points included, though the database skips them). The
+    transaction, on ``connection``, was begun by :func:`begin`, which read ``device`` and
+    its locked ``state``."""
     now = utcnow()
     sample_time = time or now
     with connection.cursor() as cursor:
-        state = sample_store.begin_with_device_state(cursor, device.id, connection.info)
         is_latest = (state.snapshot_time is None or time is None or current
                      or sample_time >= state.snapshot_time)
         transformed = netjson.transform(document, in_place=True)  # the request's own, just parsed
@@ -206,8 +232,7 @@ def store_sample(connection, *, device: SampleDevice, document: dict, time: date
         batch.points_at(device.id, sample_time)  # a late sample's hour is read raw until refreshed
         if state.status == "critical" and current_app.config["DEVICE_RECOVERY_DETECTION"]:
             batch.recovery_request(device.id, now)  # the worker runs its critical checks within seconds
-        batch.execute()
-        sample_store.commit(cursor)
+        batch.execute(commit=True)
     return {table: len(rows) for table, rows in points.rows.items()}
 
 
@@ -248,11 +273,12 @@ def _check_metric_limit(existing: int, new: int) -> None:
                            f"of {limit} (DEVICE_MAX_METRICS).")
 
 
-def receive(connection, *, device: SampleDevice, stream, content_length: int | None, mimetype: str,
-            time: str | None, current: bool) -> dict:
-    """The rest of the device POST once its key let ``device`` in, in the reference's
-    validation order, on the sample's ``connection``."""
+def receive(sample: BegunSample, *, stream, content_length: int | None, mimetype: str, time: str | None,
+            current: bool) -> dict:
+    """The rest of the device POST once its key let the device in, in the reference's
+    validation order, on the sample's connection."""
     document = validate(*parse_body(read_body(stream, content_length=content_length), mimetype=mimetype))
     check_limits(document)
     sample_time = parse_time(time, now=utcnow())
-    return store_sample(connection, device=device, document=document, time=sample_time, current=current)
+    return store_sample(sample.connection, device=sample.device, state=sample.state, document=document,
+                        time=sample_time, current=current)
