@@ -5,6 +5,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.glogging import Logger
+
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "")
@@ -86,6 +88,20 @@ def _log_config(access_target):
 
 
 logconfig_dict = _log_config(accesslog)
+
+
+class ServiceLogger(Logger):
+    """gunicorn's logger, which builds no access line unless an access log is asked for
+    (GUNICORN_ACCESSLOG): the app writes its own line per request. To gunicorn a logging
+    configuration (``logconfig_dict`` above) counts as asking for one, so it would build a
+    line for every request only to drop it: 4 % of a device POST's Python time."""
+
+    def access(self, resp, req, environ, request_time):
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = ServiceLogger
 
 # --- Prometheus metrics across workers ------------------------------------------------------
 # Each worker writes its metric values to files in PROMETHEUS_MULTIPROC_DIR; /metrics adds

@@ -366,6 +366,19 @@ def create_metrics(cursor, device_id: uuid.UUID, names: dict[MetricKey, str],
     return created
 
 
+def array_literal(values) -> str:
+    """``values`` in PostgreSQL's text form of an array (``{"a","b",NULL}``), which the
+    array type's input function reads: psycopg2's own form of a list, an ``ARRAY[…]``
+    expression, cost the server a planning step per element and this process an adapter
+    object per element. Every element is quoted, with its backslashes and double quotes
+    escaped, so that none can be read as a delimiter, a nested array or NULL; the text then
+    travels as an ordinary string parameter. ``str`` gives each element's input form: the
+    shortest exact text of a float, a UUID's, an aware datetime's ISO form, ``True``."""
+    return "{" + ",".join(
+        "NULL" if value is None else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for value in values) + "}"
+
+
 class WriteBatch:
     """Every write of one sample (or of one device's check results), sent to the database
     in a single round trip: the occasional writes (health, notifications, recounted
@@ -491,7 +504,8 @@ class WriteBatch:
         write succeeded."""
         if self.sample_writes:
             self.statements.append(self.cursor.mogrify(STORE_SAMPLE_WRITES, [
-                self.sample_writes.get(name, [] if kind.endswith("[]") else None) for name, kind in WRITE_PARAMETERS]))
+                array_literal(self.sample_writes.get(name, ())) if kind.endswith("[]") else self.sample_writes.get(name)
+                for name, kind in WRITE_PARAMETERS]))
         if commit:
             self.statements.append(b"COMMIT")
         if self.statements:

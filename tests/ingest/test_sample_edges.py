@@ -6,6 +6,7 @@ names the field (nothing stored): never a 500."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -276,3 +277,25 @@ def test_the_sample_writes_call_passes_what_the_function_takes(app):
     sent = [kind for _, kind in sample_store.WRITE_PARAMETERS]
     assert [aliases.get(kind.removesuffix("[]"), kind.removesuffix("[]")) + "[]" * kind.endswith("[]")
             for kind in declared] == sent
+
+
+@pytest.mark.parametrize(("kind", "values"), [
+    ("text", ['plain', 'a "quoted" word', 'back\\slash', 'ends with \\', '{braces}', 'comma, here', 'NULL', '',
+              ' spaces ', "it's", 'ünïcödé ✓', None]),
+    ("float8", [0.1, -0.0, 1e300, 5e-324, 12345678901234567.0, 3, None]),
+    ("numeric", [0, COUNTER_MAX, None]),
+    ("int2", [-32768, 32767, None]),
+    ("bool", [True, False, None]),
+    ("uuid", [uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), None]),
+    ("timestamptz", [datetime(2026, 3, 29, 1, 0, 0, 123456, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC), None]),
+])
+def test_array_parameters_arrive_as_they_were(app, kind, values):
+    """The writes' arrays travel as PostgreSQL's array text (``sample_store.array_literal``):
+    every value reads back the same, whatever characters a string holds."""
+    with app.app_context():
+        cursor = db.session.connection().connection.cursor()
+        cursor.execute(f"SELECT %s::{kind}[]", (sample_store.array_literal(values),))
+        (returned,) = cursor.fetchone()
+        db.session.rollback()
+    assert returned == values
+    assert sample_store.array_literal([]) == "{}"
