@@ -101,7 +101,15 @@ def database_counters(database_url: str) -> dict:
         cursor.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
         checkpoints = cursor.fetchone()[0]
     connection.close()
-    return {"wal_bytes": int(wal_bytes), "wal_fpi": wal_fpi, "hit": hit, "read": read, "checkpoints": checkpoints}
+    return {"wal_bytes": int(wal_bytes), "wal_fpi": wal_fpi, "hit": hit, "read": read, "checkpoints": checkpoints,
+            **cpu_times()}
+
+
+def cpu_times() -> dict:
+    """The machine's CPU time so far, in clock ticks: in all, and waiting for I/O (iowait:
+    idle while a disk read or write was pending)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return {"cpu_ticks": sum(fields), "iowait_ticks": fields[4]}
 
 
 def main() -> int:
@@ -185,6 +193,8 @@ def main() -> int:
           f"({counters['wal_fpi'] / accepted:.2f} full-page images), "
           f"buffer hit ratio {100 * counters['hit'] / blocks if blocks else 100:.2f} % "
           f"({counters['read'] / accepted:.2f} blocks read), checkpoints during the run: {counters['checkpoints']}")
+    print(f"  machine during the run waiting for I/O {100 * counters['iowait_ticks'] / counters['cpu_ticks']:.2f} % "
+          f"of its CPU time (iowait)")
     # wrk stops with up to one request per connection in flight: the server may have
     # committed those without wrk counting the answer. So: nothing acknowledged is missing,
     # at most `connections` more are stored, and every stored sample has all its points.

@@ -11,12 +11,14 @@ travel as parameters, adapted by psycopg2.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import psycopg2
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from psycopg2.extras import Json, register_uuid
@@ -366,6 +368,17 @@ def create_metrics(cursor, device_id: uuid.UUID, names: dict[MetricKey, str],
     return created
 
 
+def snapshot_json(document) -> str:
+    """The snapshot as JSON text. orjson writes it several times faster than the json
+    module, whose encoder took a twentieth of a device POST's Python time; what orjson
+    refuses (an integer beyond 64 bits, which a document may hold where the schema asks
+    only for a number) is written by the json module."""
+    try:
+        return orjson.dumps(document).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(document)
+
+
 def array_literal(values) -> str:
     """``values`` in PostgreSQL's text form of an array (``{"a","b",NULL}``), which the
     array type's input function reads: psycopg2's own form of a list, an ``ARRAY[…]``
@@ -422,7 +435,7 @@ class WriteBatch:
 
     def snapshot(self, device_id: uuid.UUID, document: dict, sample_time: datetime, now: datetime) -> None:
         self._sample(device_id, sample_time, now)
-        self.sample_writes["snapshot"] = Json(document)
+        self.sample_writes["snapshot"] = Json(document, dumps=snapshot_json)
 
     def wifi_clients(self, organization_id: uuid.UUID, clients: list[dict], now: datetime) -> None:
         """Insert the organization's new clients; rewrite known ones only when something

@@ -299,3 +299,20 @@ def test_array_parameters_arrive_as_they_were(app, kind, values):
         db.session.rollback()
     assert returned == values
     assert sample_store.array_literal([]) == "{}"
+
+
+def test_the_snapshot_keeps_every_value_as_sent(client, device):
+    """The snapshot's JSON text is written by orjson, or by the json module for what orjson
+    refuses (an integer beyond 64 bits): either way the stored document is the one sent."""
+    body = ('{"type": "DeviceMonitoring", "general": {"local_time": 1700000000, "uptime": 18446744073709551615,'
+            ' "hostname": "zoë \\"ap\\" \\\\ ✓"}, "interfaces": [{"name": "eth0", "type": "ethernet",'
+            ' "statistics": {"rx_bytes": 18446744073709551615, "tx_bytes": 0}}]}')
+    assert post_text(client, device, body).status_code == 200
+    stored = db.session.get(DeviceData, device.id).data
+    assert stored["general"] == json.loads(body)["general"]
+    assert stored["interfaces"][0]["statistics"] == {"rx_bytes": COUNTER_MAX, "tx_bytes": 0}
+    beyond = body.replace('"local_time": 1700000000', '"local_time": 100000000000000000000000000000')
+    response = post_text(client, device, beyond)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(DeviceData, device.id).data["general"]["local_time"] == 10**29
