@@ -13,6 +13,7 @@ import io
 import json
 import sys
 import time
+import timeit
 import uuid
 from pathlib import Path
 
@@ -114,7 +115,21 @@ def main() -> int:
                 print(f"  {1000 * seconds / count:.3f} ms  {name}")
         if args.statements:
             print("\n".join(statement_report(cluster.url, count)))
+    print(snapshot_encoding())
     return 0
+
+
+def snapshot_encoding() -> str:
+    """What writing the standard sample's snapshot as JSON costs, with the json module and as
+    the ingest path writes it (``sample_store.snapshot_json``: orjson); best of five."""
+    from monitoring import netjson
+    from monitoring.timeseries.sample_store import snapshot_json
+
+    document = netjson.transform(make_payload(0, 1))
+    times = {}
+    for name, encode in (("json module", json.dumps), ("snapshot_json", snapshot_json)):
+        times[name] = min(timeit.repeat(lambda encode=encode: encode(document), number=5000, repeat=5)) / 5000
+    return "snapshot as JSON: " + ", ".join(f"{name} {1e6 * seconds:.1f} µs" for name, seconds in times.items())
 
 
 if __name__ == "__main__":
