@@ -38,6 +38,23 @@ from bench.common import (  # noqa: E402
 POINTS_PER_SAMPLE = 15
 
 
+def apply_settings(database_url: str, settings: list[str]) -> None:
+    """``NAME=VALUE`` settings for the cluster (ALTER SYSTEM, then a reload), to compare a
+    setting with ``make run``'s (scripts/db.sh); a kept cluster keeps them."""
+    if not settings:
+        return
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        for setting in settings:
+            name, _, value = setting.partition("=")
+            cursor.execute(f"ALTER SYSTEM SET {psycopg2.extensions.quote_ident(name.strip(), cursor)} = %s",
+                           (value.strip(),))
+        cursor.execute("SELECT pg_reload_conf()")
+    connection.close()
+    print(f"settings for this run: {', '.join(settings)}")
+
+
 def kept_history(database_url: str, *, devices: int) -> list[dict]:
     """The bulk-loaded devices a kept cluster already has (``load_history``'s result), if
     there are enough of them; else nothing."""
@@ -126,6 +143,8 @@ def main() -> int:
     parser.add_argument("--keep-cluster", type=Path, metavar="DATA_DIR",
                         help="keep the database cluster in this directory and use it again next time: "
                              "the history is loaded only once (30 days x 1,000 devices take about 35 GB)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a PostgreSQL setting for this run (ALTER SYSTEM), e.g. commit_delay=0; repeatable")
     parser.add_argument("--pgbouncer", action="store_true",
                         help="serve through PgBouncer in transaction pooling mode (DB_TRANSACTION_POOLING=1)")
     args = parser.parse_args()
@@ -145,6 +164,7 @@ def main() -> int:
             print(f"history loaded in {time.monotonic() - began:.0f} s: {stored(database_url)[0]} points")
         else:
             devices = create_devices(database_url, args.devices)
+        apply_settings(database_url, args.setting)
         points_before, samples_before = stored(database_url)
         extra_env = {"WEB_CONCURRENCY": str(args.workers)}
         with ExitStack() as stack:

@@ -45,6 +45,10 @@ wal_compression = on
 max_wal_size = 2GB
 log_min_messages = warning
 log_min_duration_statement = 2000
+# Group commit: a committing transaction waits 50 µs for others to share its WAL flush when
+# at least two others are open (device samples, each its own transaction: docs/operations.md).
+commit_delay = 50
+commit_siblings = 2
 CONF
       if [ "${DB_FAST:-0}" = 1 ]; then
         printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 256MB\n' \
