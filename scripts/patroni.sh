@@ -98,6 +98,9 @@ bootstrap:
         wal_keep_size: 512MB
         hot_standby: 'on'
         wal_log_hints: 'on'
+        # Group commit, as scripts/db.sh sets it (docs/operations.md).
+        commit_delay: 50
+        commit_siblings: 2
   initdb:
     - encoding: UTF8
     - locale: C.UTF-8
