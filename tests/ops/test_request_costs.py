@@ -26,7 +26,7 @@ def test_a_request_without_a_session_cookie_builds_no_signing_serializer(app, cl
     monkeypatch.setattr(type(app.session_interface), "get_signing_serializer", refuse)
     assert post(client, device, sample(resources=RESOURCES)).status_code == 200
     with pytest.raises(AssertionError, match="signing serializer"):
-        client.set_cookie("session", "anything")
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], "anything")
         post(client, device, sample(resources=RESOURCES))
 
 
