@@ -19,6 +19,7 @@ import tempfile
 import time
 from contextlib import redirect_stdout
 from pathlib import Path
+from types import SimpleNamespace
 
 # As gunicorn.conf.py does before any worker starts: prometheus-client reads it at import.
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
@@ -32,9 +33,14 @@ OURS = ("monitoring.observability", "monitoring.browsable")
 
 
 def without_hooks(app):
-    """The app as it would be without the observability and browsable-API hooks."""
+    """The app as it would be without the observability and browsable-API hooks, and
+    without the metrics and log line of the device POSTs answered in front of Flask
+    (``blueprints/device_data_fast_path.py``)."""
+    from monitoring.observability.request_hooks import RequestRecorder
+
     for functions in (app.before_request_funcs, app.after_request_funcs):
         functions[None] = [f for f in functions.get(None, []) if not f.__module__.startswith(OURS)]
+    app.wsgi_app.recorder = RequestRecorder(metrics=False, request_log=None)
     return app
 
 
@@ -48,14 +54,17 @@ class HookTimer:
         for functions in (app.before_request_funcs, app.after_request_funcs):
             functions[None] = [self._wrap(f) if f.__module__.startswith(OURS) else f
                                for f in functions.get(None, [])]
+        # The device POSTs answered in front of Flask record themselves, with the same recorder.
+        fast_path = app.wsgi_app
+        fast_path.recorder = SimpleNamespace(record=self._wrap(fast_path.recorder.record))
 
     def _wrap(self, function):
         name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
 
-        def timed(*args):
+        def timed(*args, **kwargs):
             began = time.thread_time()
             try:
-                return function(*args)
+                return function(*args, **kwargs)
             finally:
                 self.seconds[name] = self.seconds.get(name, 0.0) + time.thread_time() - began
                 self.calls[name] = self.calls.get(name, 0) + 1

@@ -64,14 +64,24 @@ def post_device_data(args, pk):
     The sample is written (snapshot, metric points, WiFi sessions, health) before the answer:
     200 means it is stored. Resending a sample with the same `time` adds nothing.
     """
-    with samples.begun_sample(pk) as sample:
-        device_by_key(DEVICE_SAMPLE_KEY, sample.device, args.get("key"))
-        points = samples.receive(
-            sample, stream=request.stream, content_length=request.content_length, mimetype=request.mimetype,
-            time=args.get("time"), current=bool(args.get("current")),
-        )
+    points = store_posted_sample(pk, key=args.get("key"), stream=request.stream,
+                                 content_length=request.content_length, mimetype=request.mimetype,
+                                 time=args.get("time"), current=args.get("current"))
     record_points_written(points)  # committed: count what the sample stored
     return Response(b"", status=200, mimetype="application/json")
+
+
+def store_posted_sample(pk, *, key: str | None, stream, content_length: int | None, mimetype: str,
+                        time: str | None, current: bool | None) -> dict:
+    """A device's POST once its request is read, whichever way it came: the view above, or
+    the path in front of Flask that answers most of them (``device_data_fast_path.py``).
+    The key is judged against the device the sample's transaction found; the sample is
+    stored and committed, or the exception that refuses it is raised before anything is.
+    Returns the points stored, by table."""
+    with samples.begun_sample(pk) as sample:
+        device_by_key(DEVICE_SAMPLE_KEY, sample.device, key)
+        return samples.receive(sample, stream=stream, content_length=content_length, mimetype=mimetype,
+                               time=time, current=bool(current))
 
 
 @blp.route("/<device_pk:pk>/", methods=["GET"])

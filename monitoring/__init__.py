@@ -30,12 +30,14 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     converters.document(api)
     security_schemes.register(api)
     extensions.register_error_handlers(app)
-    app_setup.init_app(app)  # request ids, metrics, request log, reverse proxies
+    app_setup.init_app(app)  # request ids, metrics, request log
     browsable.init_app(app)  # after the request hooks: its pages are timed and logged too
 
-    from blueprints import register_blueprints
+    from blueprints import device_data_fast_path, register_blueprints
 
     register_blueprints(app, api)
+    device_data_fast_path.init_app(app)  # in front of Flask, after the request hooks it shares
+    app_setup.trust_proxies(app)  # outermost: every layer sees the client the proxies saw
     cli.register(app)
     return app
 

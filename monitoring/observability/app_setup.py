@@ -15,8 +15,7 @@ def init_logging(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Request ids, request metrics and log lines, database error counting, and the
-    reverse-proxy headers to trust."""
+    """Request ids, request metrics and log lines, database error counting."""
     from monitoring.extensions import db
     from monitoring.observability import database_errors, request_hooks
 
@@ -25,6 +24,11 @@ def init_app(app: Flask) -> None:
     if metrics:
         with app.app_context():
             database_errors.init_app(app, db.engines.values())
+
+
+def trust_proxies(app: Flask) -> None:
+    """The reverse-proxy headers to trust (``TRUSTED_PROXY_COUNT``), read before anything
+    else sees the request: the outermost layer of the application."""
     hops = app.config["TRUSTED_PROXY_COUNT"]
     if hops:
         # Client address, scheme, host and path prefix as the proxies in front saw them:

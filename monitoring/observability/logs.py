@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_app_context
 
 from monitoring.observability.log_format import StdoutHandler, formatter_for
 
 
 class RequestIdFilter(logging.Filter):
     """Adds ``request_id`` to records emitted while a request is being handled, so an error
-    logged deep in a service can be matched to its request line."""
+    logged deep in a service can be matched to its request line. Read from the application
+    context: the device POST answered in front of Flask has no request context."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id") and has_request_context():
+        if not hasattr(record, "request_id") and has_app_context():
             record.request_id = g.get("request_id")
         return True
 

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import time
+from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
 
@@ -24,14 +25,21 @@ VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@+=/-]{1,128}")
 # The route devices POST their samples to; a test checks it still is a route of the app.
 DEVICE_DATA_RULE = "/api/v1/monitoring/device/<device_pk:pk>/"
 UNMATCHED = "<unmatched>"  # the endpoint label of requests no route matched (404, redirects)
+# app.extensions key of the application's RequestRecorder.
+RECORDER = "request_recorder"
 # Any other method a client invents is counted as "other": label values must stay few.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _start() -> None:
     g.request_started = time.perf_counter()
-    incoming = request.headers.get(REQUEST_ID_HEADER)
-    g.request_id = incoming if incoming and VALID_REQUEST_ID.fullmatch(incoming) else new_request_id()
+    g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER))
+
+
+def request_id_for(incoming: str | None) -> str:
+    """The id of a request: the client's own (``X-Request-ID``) when it is harmless in a
+    header and a log line, else a new one."""
+    return incoming if incoming and VALID_REQUEST_ID.fullmatch(incoming) else new_request_id()
 
 
 def new_request_id() -> str:
@@ -52,50 +60,64 @@ def _device_id(view_args: dict | None, rule: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def _finish(response: Response, *, metrics: bool, request_log: RequestLog | None) -> Response:
+def _finish(response: Response, *, recorder: RequestRecorder) -> Response:
     # The objects behind the context proxies, looked up once: each proxy access costs a
     # context-variable lookup, and this runs for every request.
     req = request._get_current_object()
     ctx = g._get_current_object()
     started = getattr(ctx, "request_started", None)
-    seconds = time.perf_counter() - started if started is not None else 0.0
     request_id = getattr(ctx, "request_id", None) or new_request_id()
     response.headers[REQUEST_ID_HEADER] = request_id
     url_rule = req.url_rule
     rule = url_rule.rule if url_rule is not None else UNMATCHED
-    status = response.status_code
-    method = req.method
-    if metrics:
-        label_method = method if method in KNOWN_METHODS else "other"
-        prometheus_metrics.record_request(method=label_method, endpoint=rule, status=status, seconds=seconds)
-        if rule == DEVICE_DATA_RULE and method == "POST":
-            prometheus_metrics.record_device_sample(status=status)
-    if request_log is not None:
-        path = req.path
-        duration_ms = round(seconds * 1000, 2)
-        fields = {
-            "method": method,
-            "path": path,
-            "status": status,
-            "duration_ms": duration_ms,
-            "endpoint": rule,
-            "remote_addr": req.remote_addr,
-        }
-        query = req.query_string
-        if query:
-            fields["query"] = redact_query(query.decode("utf-8", "replace"))
-        device_id = _device_id(req.view_args, rule)
-        if device_id:
-            fields["device_id"] = device_id
-        user_id = getattr(ctx, "auth_user_id", None)
-        if user_id is not None:
-            fields["user_id"] = str(user_id)
-        request_log.write(message=f"{method} {path} {status} {duration_ms:.1f} ms", request_id=request_id,
-                          fields=fields)
+    recorder.record(
+        method=req.method, path=req.path, query=req.query_string, remote_addr=req.remote_addr, rule=rule,
+        view_args=req.view_args, status=response.status_code, request_id=request_id,
+        seconds=time.perf_counter() - started if started is not None else 0.0,
+        user_id=getattr(ctx, "auth_user_id", None))
     return response
 
 
-def init_app(app: Flask, *, metrics: bool, log: bool) -> None:
+@dataclass(frozen=True)
+class RequestRecorder:
+    """The metrics and the log line of an answered request, whichever way it was answered:
+    through Flask (after each request) or by the device POST's own path
+    (``blueprints/device_data_fast_path.py``)."""
+
+    metrics: bool
+    request_log: RequestLog | None
+
+    def record(self, *, method: str, path: str, query: bytes, remote_addr: str | None, rule: str,
+               view_args: dict | None, status: int, request_id: str, seconds: float, user_id=None) -> None:
+        if self.metrics:
+            label_method = method if method in KNOWN_METHODS else "other"
+            prometheus_metrics.record_request(method=label_method, endpoint=rule, status=status, seconds=seconds)
+            if rule == DEVICE_DATA_RULE and method == "POST":
+                prometheus_metrics.record_device_sample(status=status)
+        if self.request_log is not None:
+            duration_ms = round(seconds * 1000, 2)
+            fields = {
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "endpoint": rule,
+                "remote_addr": remote_addr,
+            }
+            if query:
+                fields["query"] = redact_query(query.decode("utf-8", "replace"))
+            device_id = _device_id(view_args, rule)
+            if device_id:
+                fields["device_id"] = device_id
+            if user_id is not None:
+                fields["user_id"] = str(user_id)
+            self.request_log.write(message=f"{method} {path} {status} {duration_ms:.1f} ms", request_id=request_id,
+                                   fields=fields)
+
+
+def init_app(app: Flask, *, metrics: bool, log: bool) -> RequestRecorder:
+    """Request ids, metrics and log lines for every request Flask answers; the recorder is
+    returned for the requests answered before Flask (the device POST's own path)."""
     # First of the before-request functions: one that raises (a redirect refused, an
     # authentication failure) must not leave the request without its id and start time.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
@@ -104,8 +126,10 @@ def init_app(app: Flask, *, metrics: bool, log: bool) -> None:
         request_log = RequestLog(resolve_format(app.config.get("LOG_FORMAT", "auto")))
     else:
         request_log = None
+    recorder = app.extensions[RECORDER] = RequestRecorder(metrics, request_log)
 
     def finish(response: Response) -> Response:
-        return _finish(response, metrics=metrics, request_log=request_log)
+        return _finish(response, recorder=recorder)
 
     app.after_request(finish)
+    return recorder
