@@ -1,8 +1,8 @@
 """What one device sample costs, without HTTP: the standard payload (bench/workload) stored
-for 200 devices in turn through the ingest service (the same calls as the POST's view), one
-at a time in this process. Prints the CPU per sample of this process (the app's share) and
-of the database cluster, split by process, and with ``--statements`` the database's time per
-statement (pg_stat_statements: the cluster is restarted with it loaded).
+for 200 devices in turn by the function every device POST calls (``store_posted_sample``),
+one at a time in this process. Prints the CPU per sample of this process (the app's share)
+and of the database cluster, split by process, and with ``--statements`` the database's time
+per statement (pg_stat_statements: the cluster is restarted with it loaded).
 
     .venv/bin/python bench/ingest_profile.py --rounds 8 --statements
 """
@@ -74,19 +74,16 @@ def main() -> int:
         if args.statements:
             with_statement_statistics(cluster)
         devices = create_devices(cluster.url, DEVICES)
+        from blueprints.device_monitoring import store_posted_sample
         from monitoring import create_app
-        from monitoring.auth import DEVICE_SAMPLE_KEY, device_by_key
-        from monitoring.services.ingest import samples
 
         bodies = [[json.dumps(make_payload(i, seq)).encode() for i in range(DEVICES)]
                   for seq in range(args.rounds + 1)]
 
         def store(index: int, seq: int) -> None:
             body, device = bodies[seq][index], devices[index]
-            with samples.begun_sample(uuid.UUID(device["id"])) as sample:  # as the POST's view does
-                device_by_key(DEVICE_SAMPLE_KEY, sample.device, device["key"])
-                samples.receive(sample, stream=io.BytesIO(body), content_length=len(body),
-                                mimetype="application/json", time=None, current=False)
+            store_posted_sample(uuid.UUID(device["id"]), key=device["key"], stream=io.BytesIO(body),
+                                content_length=len(body), mimetype="application/json", time=None, current=False)
 
         with create_app().app_context():
             for index in range(DEVICES):  # each device's first sample creates its metrics

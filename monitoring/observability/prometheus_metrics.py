@@ -66,6 +66,7 @@ heavy_reads = Counter(
 # builds keys, which the hot path (every device POST) need not pay each time.
 _request_children: dict[tuple[str, str, int], tuple] = {}
 _sample_children: dict[int, object] = {}
+_points_children: dict[str, object] = {}
 
 
 def record_request(*, method: str, endpoint: str, status: int, seconds: float) -> None:
@@ -103,7 +104,10 @@ def record_points_written(rows_by_measurement: Mapping[str, Sized | int]) -> Non
     for measurement, rows in rows_by_measurement.items():
         count = rows if isinstance(rows, int) else len(rows)
         if count:
-            points_written.labels(measurement).inc(count)
+            child = _points_children.get(measurement)
+            if child is None:
+                child = _points_children[measurement] = points_written.labels(measurement)
+            child.inc(count)
 
 
 def record_database_error(kind: str) -> None:
