@@ -1,6 +1,7 @@
 """Metrics and logs through a real gunicorn with two workers, as ``make run`` serves."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -118,3 +119,27 @@ def test_log_lines_are_json_with_the_fields_and_no_secrets(start_gunicorn, make)
     assert sample_line["request_id"] == posted.headers["X-Request-ID"]
     for line in (listed, sample_line):
         assert {"time", "level", "pid", "endpoint", "remote_addr"} <= line.keys()
+
+
+def test_device_posts_the_layer_in_front_of_flask_hands_on_are_answered_whole(start_gunicorn, make):
+    """Through gunicorn's own request bodies: a chunked upload (no Content-Length) and a
+    refused sample reach Flask with every byte sent (blueprints/device_data_fast_path.py)."""
+    server = start_gunicorn()
+    device = make.device(make.org())
+    url = f"{server.base}/api/v1/monitoring/device/{device.id}/"
+    body = json.dumps(SAMPLE).encode()
+
+    def chunks():  # a generator body: requests sends it with Transfer-Encoding: chunked
+        yield body[:100]
+        yield body[100:]
+
+    chunked = requests.post(url, params={"key": device.key, "time": "01-05-2024_10:00:00.000000"}, data=chunks(),
+                            headers={"Content-Type": "application/json"}, timeout=10)
+    assert chunked.status_code == 200, chunked.text
+    refused = requests.post(url, params={"key": device.key}, timeout=10,
+                            json={"type": "DeviceMonitoring", "interfaces": "eth0"})
+    assert refused.status_code == 400 and "interfaces" in refused.text
+    accepted = requests.post(url, params={"key": device.key}, json=SAMPLE, timeout=10)
+    assert accepted.status_code == 200
+    path = f"/api/v1/monitoring/device/{device.id}/"
+    assert [line["status"] for line in server.request_lines() if line["path"] == path] == [200, 400, 200]
