@@ -6,12 +6,11 @@ the response object, the hooks around the view) was about a quarter of its Pytho
 This layer stores the sample with the view's own code (``store_posted_sample``), gives the
 answer the view gives (200, empty JSON body), and records the same request id, metrics and
 log line (``RequestRecorder``). It takes only the plain case: a POST to the route, without a
-cookie, with a ``Content-Length`` within the limit. Everything else goes straight to Flask,
-and so does every sample this layer does not store -- a refusal (403, 404, 415, 400, 413),
-a database error, anything unexpected -- with the body it sent, so that the application
-answers it exactly as it always has. Nothing was committed by then; a refused sample is
-judged twice, which costs only what a refusal costs. docs/timeseries.md, "The device POST
-in front of Flask".
+cookie, with a ``Content-Length`` within the limit. Everything else goes straight to Flask.
+So does every sample this layer does not store -- a refusal (403, 404, 415, 400, 413), a
+database error, anything unexpected -- with the body it sent and with what refused it,
+which the view raises again: the answer is the one the view gives, and nothing was
+committed. docs/timeseries.md, "The device POST in front of Flask".
 """
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ from flask import Flask, g
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_content_length
 
-from blueprints.device_monitoring import DEVICE_DATA_ARGS, store_posted_sample
+from blueprints.device_monitoring import DEVICE_DATA_ARGS, LAYER_REFUSAL, store_posted_sample
 from monitoring.converters import DevicePkConverter
 from monitoring.observability.prometheus_metrics import record_points_written
 from monitoring.observability.request_hooks import (
@@ -80,16 +79,22 @@ class DeviceDataFastPath:
 
     def _store(self, environ: dict, device_id: uuid.UUID, body: bytes, request_id: str) -> dict | None:
         """The points of the sample, stored and committed; None: not stored, for Flask to
-        answer (every exception here is raised before the commit, or by it)."""
+        answer. What refused the sample (every exception ``store_posted_sample`` raises comes
+        before the commit, or from it) is left for the view to raise again (``LAYER_REFUSAL``):
+        a database that is down or saturated is not asked twice for one sample."""
+        try:
+            args = DEVICE_DATA_ARGS.load(_first_values(environ.get("QUERY_STRING", "")))
+            mimetype = parse_options_header(environ.get("CONTENT_TYPE", ""))[0].lower()
+        except Exception:  # noqa: BLE001 -- a query this layer cannot read: Flask reads it its own way
+            return None
         with self.app.app_context():
             g.request_id = request_id  # on whatever is logged meanwhile
             try:
-                args = DEVICE_DATA_ARGS.load(_first_values(environ.get("QUERY_STRING", "")))
                 return store_posted_sample(
                     device_id, key=args.get("key"), stream=io.BytesIO(body), content_length=len(body),
-                    mimetype=parse_options_header(environ.get("CONTENT_TYPE", ""))[0].lower(),
-                    time=args.get("time"), current=args.get("current"))
-            except Exception:  # noqa: BLE001 -- Flask answers it, the way it answers it
+                    mimetype=mimetype, time=args.get("time"), current=args.get("current"))
+            except Exception as refusal:  # noqa: BLE001 -- answered by Flask, as the view's own
+                environ[LAYER_REFUSAL] = refusal
                 return None
 
 

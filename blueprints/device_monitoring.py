@@ -39,6 +39,11 @@ from schemas.device_monitoring import (
 # would build a schema, copying its fields, on each request of the busiest endpoint.
 DEVICE_DATA_ARGS = DeviceDataArgsSchema()
 
+# Where the layer in front of Flask (``device_data_fast_path.py``) leaves, in the WSGI
+# environment, the exception that kept it from storing a sample: the view raises it again
+# rather than trying the sample a second time.
+LAYER_REFUSAL = "monitoring.device_sample_refusal"
+
 blp = Blueprint(
     "device_monitoring", __name__, url_prefix="/api/v1/monitoring/device",
     description="Device monitoring data. Devices send it with their key (`?key=`); users and the "
@@ -64,6 +69,9 @@ def post_device_data(args, pk):
     The sample is written (snapshot, metric points, WiFi sessions, health) before the answer:
     200 means it is stored. Resending a sample with the same `time` adds nothing.
     """
+    refused = request.environ.get(LAYER_REFUSAL)
+    if refused is not None:
+        raise refused  # the layer in front of Flask tried this very sample: its answer stands
     points = store_posted_sample(pk, key=args.get("key"), stream=request.stream,
                                  content_length=request.content_length, mimetype=request.mimetype,
                                  time=args.get("time"), current=args.get("current"))

@@ -1,6 +1,7 @@
 """The device POST answered in front of Flask (blueprints/device_data_fast_path.py): a sample
 it stores gets the answer, metrics and log line Flask would give; everything else reaches
-Flask with its body, and is answered as before."""
+Flask with its body (a refused sample with what refused it, which the view raises again),
+and is answered as before."""
 from __future__ import annotations
 
 import json
@@ -59,12 +60,12 @@ def test_the_answer_is_the_one_flask_gives(client, device, flask_calls):
     ("schema error", {}, json.dumps({"type": "DeviceMonitoring", "interfaces": "eth0"}), 400),
     ("bad time", {"time": "yesterday"}, BODY, 400),
 ])
-def test_a_refused_sample_reaches_flask_with_its_body(client, device, flask_calls, name, params, document, status):
+def test_a_refused_sample_gets_flasks_answer(client, device, flask_calls, name, params, document, status):
     response = client.post(url(device, **params), data=document, content_type="application/json")
     assert response.status_code == status, name
     assert flask_calls == [f"/api/v1/monitoring/device/{device.id}/"]
     assert count("cpu_points", device) == 0
-    if name == "schema error":  # Flask read the body the layer had read: the error names its field
+    if name == "schema error":  # the refusal the body earned, named by its field
         assert "interfaces" in response.get_data(as_text=True)
 
 
@@ -146,3 +147,44 @@ def test_its_log_line_has_the_client_a_trusted_proxy_names(device, capsys):
     assert line["device_id"] == str(device.id)
     assert line["request_id"] == response.headers["X-Request-ID"]
 
+
+
+@pytest.fixture
+def sample_transactions(monkeypatch):
+    """How many times a sample's transaction was begun."""
+    from monitoring.services.ingest import samples
+
+    begun = []
+    original = samples.begun_sample
+
+    def counted(device_id):
+        begun.append(device_id)
+        return original(device_id)
+
+    monkeypatch.setattr(samples, "begun_sample", counted)
+    return begun
+
+
+def test_a_refusal_is_flasks_answer_without_a_second_try(client, device, flask_calls, sample_transactions):
+    assert post(client, device, sample(), key="wrong").status_code == 403
+    assert flask_calls and len(sample_transactions) == 1
+
+
+def test_a_database_failure_is_answered_once_without_a_second_try(client, device, flask_calls, monkeypatch):
+    """Down or saturated, the database must not be asked twice per sample: that would double
+    the wait a device sees before its 503, and the load on a database coming back."""
+    import psycopg2
+
+    from monitoring.services.ingest import samples
+
+    attempts = []
+
+    def unavailable(device_id):
+        attempts.append(device_id)
+        raise psycopg2.OperationalError("connection refused")
+
+    monkeypatch.setattr(samples, "begun_sample", unavailable)
+    response = post(client, device, sample())
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert flask_calls and len(attempts) == 1

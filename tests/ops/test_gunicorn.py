@@ -121,9 +121,10 @@ def test_log_lines_are_json_with_the_fields_and_no_secrets(start_gunicorn, make)
         assert {"time", "level", "pid", "endpoint", "remote_addr"} <= line.keys()
 
 
-def test_device_posts_the_layer_in_front_of_flask_hands_on_are_answered_whole(start_gunicorn, make):
-    """Through gunicorn's own request bodies: a chunked upload (no Content-Length) and a
-    refused sample reach Flask with every byte sent (blueprints/device_data_fast_path.py)."""
+def test_device_posts_the_layer_in_front_of_flask_hands_on_are_answered_by_flask(start_gunicorn, make):
+    """Through gunicorn's own request bodies: a chunked upload (no Content-Length), which
+    Flask reads whole, and a refused sample, whose refusal Flask answers
+    (blueprints/device_data_fast_path.py)."""
     server = start_gunicorn()
     device = make.device(make.org())
     url = f"{server.base}/api/v1/monitoring/device/{device.id}/"
