@@ -67,6 +67,7 @@ class DeviceDataFastPath:
         points = self._store(environ, device_id, body, request_id)
         if points is None:
             environ["wsgi.input"] = io.BytesIO(body)  # read once already
+            environ[REQUEST_ID_ENVIRON_KEY] = request_id  # one request, one id, in every line
             return self.wsgi_app(environ, start_response)
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "0"),
                                   (REQUEST_ID_HEADER, request_id)])

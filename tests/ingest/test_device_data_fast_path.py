@@ -188,3 +188,22 @@ def test_a_database_failure_is_answered_once_without_a_second_try(client, device
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert flask_calls and len(attempts) == 1
+
+
+def test_a_refused_sample_keeps_one_request_id_from_the_layer_to_flasks_answer(client, device, monkeypatch):
+    """What is logged while the layer tries a sample carries the id Flask then answers with."""
+    from flask import g
+    from flask_smorest import abort
+
+    from monitoring.services.ingest import samples
+
+    seen = []
+
+    def refused(device_id):
+        seen.append(g.request_id)
+        abort(404, message="Not found.")
+
+    monkeypatch.setattr(samples, "begun_sample", refused)
+    response = post(client, device, sample())
+    assert response.status_code == 404
+    assert seen == [response.headers["X-Request-ID"]]
