@@ -345,6 +345,56 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+# What a PostgreSQL process does, from the title it gives itself ("postgres: checkpointer"):
+# the kinds the database's CPU per sample is split into. Client backends have titles of
+# their own ("postgres: user database host(port) idle") and are the rest.
+_POSTGRES_KINDS = (
+    ("autovacuum worker", "autovacuum"),
+    ("autovacuum launcher", "autovacuum"),
+    ("checkpointer", "checkpointer"),
+    ("background writer", "background writer"),
+    ("walwriter", "WAL writer"),
+    ("TimescaleDB", "TimescaleDB jobs"),
+    ("logical replication", "other"),
+)
+
+
+def postgres_cpu_by_kind(postmaster: int) -> dict:
+    """A cluster's CPU time so far per process: {pid: (kind, seconds)}, and under
+    ``"ended"`` what its processes that have exited used (the postmaster waits for them,
+    so it is in the postmaster's children's times). ``cpu_delta_by_kind`` subtracts two."""
+    snapshot: dict = {}
+    for pid in _descendants(postmaster):
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        kind = next((name for marker, name in _POSTGRES_KINDS if marker in title), "client backends")
+        snapshot[pid] = (kind, _cpu_seconds(pid))
+    try:
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+        snapshot["ended"] = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        snapshot["ended"] = 0.0
+    return snapshot
+
+
+def cpu_delta_by_kind(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per kind of process between two ``postgres_cpu_by_kind`` snapshots: a
+    process started meanwhile counts whole; one that ended meanwhile counts under "ended",
+    less what it had used before the first snapshot."""
+    totals = {"ended": after["ended"] - before["ended"]}
+    for pid, entry in after.items():
+        if pid != "ended":
+            kind, seconds = entry
+            earlier = before.get(pid)
+            totals[kind] = totals.get(kind, 0.0) + seconds - (earlier[1] if earlier else 0.0)
+    for pid, entry in before.items():
+        if pid != "ended" and pid not in after:
+            totals["ended"] -= entry[1]
+    return totals
+
+
 def process_tree(root_pid: int) -> list[int]:
     """A process and its descendants."""
     return [root_pid, *_descendants(root_pid)]

@@ -23,10 +23,12 @@ from bench.bulk_load import load_history  # noqa: E402
 from bench.common import (  # noqa: E402
     MAKE_RUN_WORKERS,
     PeakRss,
+    cpu_delta_by_kind,
     cpu_seconds,
     database_cluster,
     gunicorn,
     pgbouncer,
+    postgres_cpu_by_kind,
     postmaster_pid,
     prime_devices,
     tree_pss_mib,
@@ -178,12 +180,14 @@ def main() -> int:
             postmaster = postmaster_pid(cluster)
             counters_before = database_counters(database_url)
             app_cpu, db_cpu = cpu_seconds(process.pid), cpu_seconds(postmaster)
+            db_by_kind = postgres_cpu_by_kind(postmaster)
             with PeakRss(process.pid) as app_memory:
                 wrk = wrk_posts(base, devices, seconds=args.duration, connections=args.connections,
                                 threads=args.threads)
                 database_memory = tree_pss_mib(postmaster)
                 worker_memory = [tree_pss_mib(pid) for pid in worker_pids(process.pid)]
             app_cpu, db_cpu = cpu_seconds(process.pid) - app_cpu, cpu_seconds(postmaster) - db_cpu
+            db_by_kind = cpu_delta_by_kind(db_by_kind, postgres_cpu_by_kind(postmaster))
             counters = database_counters(database_url)
             counters = {name: value - counters_before[name] for name, value in counters.items()}
         stored_points, stored_samples = stored(database_url)
@@ -208,6 +212,11 @@ def main() -> int:
     print(f"  memory (PSS) at end   gunicorn workers {', '.join(f'{mib:.0f}' for mib in worker_memory)} MiB; "
           f"postgres {database_memory:.0f} MiB")
     print(f"  CPU per sample        app {1000 * app_cpu / accepted:.2f} ms, database {1000 * db_cpu / accepted:.2f} ms")
+    # Which of the database's processes used it: the backends serving the samples, or work
+    # beside them (autovacuum, the checkpointer, the background writer, ...).
+    print("  database CPU by process " + ", ".join(
+        f"{kind} {1000 * seconds / accepted:.3f}" for kind, seconds in sorted(db_by_kind.items(), key=lambda kv: -kv[1])
+        if 1000 * seconds / accepted >= 0.0005) + " ms per sample")
     blocks = counters["hit"] + counters["read"]
     print(f"  database per sample   WAL {counters['wal_bytes'] / accepted:.0f} bytes "
           f"({counters['wal_fpi'] / accepted:.2f} full-page images), "
