@@ -47,6 +47,10 @@ class Replica:
         with closing_connection(primary_url) as connection, connection.cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_insert_lsn()")
             target = cursor.fetchone()[0]
+            # A record after the target: when the last one ended a WAL page, the insert
+            # position lies past the next page's header, which the replica replays only with
+            # the next record, and an idle primary may write none for many seconds.
+            cursor.execute("SELECT txid_current()")
         deadline = time.monotonic() + timeout
         while not self.query(f"SELECT pg_last_wal_replay_lsn() >= '{target}'"):
             assert time.monotonic() < deadline, "the replica did not catch up"
