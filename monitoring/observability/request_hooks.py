@@ -115,9 +115,10 @@ class RequestRecorder:
                                    fields=fields)
 
 
-def init_app(app: Flask, *, metrics: bool, log: bool) -> RequestRecorder:
+def init_app(app: Flask, *, metrics: bool, log: bool) -> None:
     """Request ids, metrics and log lines for every request Flask answers; the recorder is
-    returned for the requests answered before Flask (the device POST's own path)."""
+    kept in ``app.extensions[RECORDER]`` for the requests answered before Flask (the device
+    POST's own path)."""
     # First of the before-request functions: one that raises (a redirect refused, an
     # authentication failure) must not leave the request without its id and start time.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
@@ -132,4 +133,3 @@ def init_app(app: Flask, *, metrics: bool, log: bool) -> RequestRecorder:
         return _finish(response, recorder=recorder)
 
     app.after_request(finish)
-    return recorder

@@ -135,18 +135,29 @@ class ProxiedConfig(TestConfig):
     TRUSTED_PROXY_COUNT = 1
 
 
-def test_its_log_line_has_the_client_a_trusted_proxy_names(device, capsys):
+def test_its_log_line_is_flasks_with_the_client_a_trusted_proxy_names(device, capsys, app):
     client = create_app(ProxiedConfig).test_client()
-    capsys.readouterr()
-    response = client.post(url(device), data=BODY, content_type="application/json",
-                           headers={"X-Forwarded-For": "203.0.113.7"})
-    assert response.status_code == 200
-    [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines() if '"monitoring.requests"' in text]
-    assert line["remote_addr"] == "203.0.113.7"
-    assert line["endpoint"] == "/api/v1/monitoring/device/<device_pk:pk>/"
-    assert line["device_id"] == str(device.id)
-    assert line["request_id"] == response.headers["X-Request-ID"]
 
+    def logged(**headers) -> dict:
+        capsys.readouterr()
+        response = client.post(url(device), data=BODY, content_type="application/json",
+                               headers={"X-Forwarded-For": "203.0.113.7", **headers})
+        assert response.status_code == 200
+        [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines()
+                  if '"monitoring.requests"' in text]
+        assert line["request_id"] == response.headers["X-Request-ID"]
+        # What differs between two requests: when, how long, which.
+        return {name: value for name, value in line.items()
+                if name not in ("time", "duration_ms", "message", "request_id")} | {
+            "message": line["message"].rsplit(" ", 2)[0]}
+
+    fast = logged()
+    slow = logged(Cookie=f"{app.config['SESSION_COOKIE_NAME']}=x")  # a cookie: answered by Flask
+    assert fast == slow
+    assert fast["remote_addr"] == "203.0.113.7"
+    assert fast["endpoint"] == "/api/v1/monitoring/device/<device_pk:pk>/"
+    assert fast["device_id"] == str(device.id)
+    assert "key=" in fast["query"] and device.key not in fast["query"]
 
 
 @pytest.fixture
